@@ -1,0 +1,306 @@
+/*
+ * cli.c - messages, number parsing, training options, model search and
+ * progress for the spytag program.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static void vmsg(const char *kind, const char *fmt, va_list ap)
+{
+    fputs("spytag: ", stderr);
+    if (kind)
+        fputs(kind, stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg(NULL, fmt, ap);
+    va_end(ap);
+}
+
+void cli_warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg("warning: ", fmt, ap);
+    va_end(ap);
+}
+
+void cli_liberror(const spytag_error *err, int status)
+{
+    if (err->file[0] && err->line > 0)
+        cli_error("%s:%ld: %s", err->file, err->line, err->message);
+    else if (err->file[0])
+        cli_error("%s: %s", err->file, err->message);
+    else if (err->message[0])
+        cli_error("%s", err->message);
+    else
+        cli_error("%s", spytag_strerror(status));
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("spytag: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'spytag %s --help' for more information.\n",
+            cmd ? cmd : "");
+    return EXIT_USAGE;
+}
+
+int cli_parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    long v;
+    if (!s || !*s || *s == ' ' || *s == '\t')
+        return -1;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_parse_double(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    double v;
+    if (!s || !*s || *s == ' ' || *s == '\t')
+        return -1;
+    errno = 0;
+    v = strtod(s, &end);
+    if (errno || *end || !isfinite(v) || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_train_option(const char *cmd, int c, const char *arg,
+                     spytag_options *o)
+{
+    long l;
+    double d;
+    switch (c) {
+    case 1000:
+        if (cli_parse_long(arg, 1, 2, &l))
+            goto bad;
+        o->ngram_max = (int)l;
+        return 0;
+    case 1001:
+        if (cli_parse_long(arg, 1, INT_MAX, &l))
+            goto bad;
+        o->min_df = (int)l;
+        return 0;
+    case 1002:
+        if (cli_parse_double(arg, 1e-9, 1.0, &d))
+            goto bad;
+        o->max_df = d;
+        return 0;
+    case 1003: o->stem = 1; return 0;
+    case 1004: o->stem = 0; return 0;
+    case 1005: o->stopwords = 1; return 0;
+    case 1006: o->stopwords = 0; return 0;
+    case 1007:
+        if (strcmp(arg, "liblinear") == 0)
+            o->solver = SPYTAG_SOLVER_LIBLINEAR;
+        else if (strcmp(arg, "libsvm") == 0)
+            o->solver = SPYTAG_SOLVER_LIBSVM;
+        else
+            goto bad;
+        return 0;
+    case 'C':
+        if (cli_parse_double(arg, 1e-6, 1e6, &d))
+            goto bad;
+        o->C = d;
+        return 0;
+    case 1008: o->balanced = 1; return 0;
+    case 1009:
+        if (cli_parse_long(arg, 0, 20, &l) || l == 1)
+            goto bad;
+        o->tune_folds = (int)l;
+        return 0;
+    case 1010: o->multiclass = 0; return 0;
+    case 1011: o->multiclass = 1; return 0;
+    case 1012:
+        if (cli_parse_long(arg, 0, LONG_MAX, &l))
+            goto bad;
+        o->seed = (unsigned long)l;
+        return 0;
+    default:
+        return 1;
+    }
+bad:
+    cli_usage_error(cmd, "invalid value '%s' for a training option", arg);
+    return -1;
+}
+
+#ifndef SPYTAG_BUILD_MODEL
+#define SPYTAG_BUILD_MODEL "models/spytag.model"
+#endif
+#ifndef SPYTAG_DATA_MODEL
+#define SPYTAG_DATA_MODEL "/usr/local/share/spytag/spytag.model"
+#endif
+#ifndef SPYTAG_BUILD_EXE
+#define SPYTAG_BUILD_EXE ""
+#endif
+
+const char *cli_model_path(const char *given)
+{
+    const char *env;
+    char exe[4096];
+    ssize_t n;
+    int in_build_tree = 0;
+
+    if (given)
+        return given;
+    env = getenv("SPYTAG_MODEL");
+    if (env && *env)
+        return env;
+    n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        in_build_tree = strcmp(exe, SPYTAG_BUILD_EXE) == 0;
+    }
+    if (in_build_tree)
+        return access(SPYTAG_BUILD_MODEL, R_OK) == 0 ? SPYTAG_BUILD_MODEL
+                                                     : SPYTAG_DATA_MODEL;
+    return access(SPYTAG_DATA_MODEL, R_OK) == 0 ? SPYTAG_DATA_MODEL
+                                                : SPYTAG_BUILD_MODEL;
+}
+
+double cli_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void cli_progress_init(cli_progress *p, int force_on, int force_off)
+{
+    p->on = force_off ? 0 : (force_on || isatty(STDERR_FILENO));
+    p->last = 0;
+    p->dirty = 0;
+}
+
+void cli_progress_update(cli_progress *p, const char *stage, size_t done,
+                         size_t total)
+{
+    double now;
+    if (!p->on)
+        return;
+    now = cli_now();
+    if (now - p->last < 0.2 && done != total)
+        return;
+    p->last = now;
+    if (total) {
+        int width = 30, fill = (int)((double)width * (double)done /
+                                     (double)total);
+        fprintf(stderr, "\r%-10s [%.*s%*s] %zu/%zu", stage, fill,
+                "##############################", width - fill, "", done,
+                total);
+    } else {
+        fprintf(stderr, "\r%-10s %zu", stage, done);
+    }
+    p->dirty = 1;
+}
+
+void cli_progress_done(cli_progress *p)
+{
+    if (p->on && p->dirty)
+        fputs("\r\033[K", stderr);
+    p->dirty = 0;
+}
+
+void cli_progress_cb(void *user, const char *stage, size_t done, size_t total)
+{
+    cli_progress_update(user, stage, done, total);
+}
+
+int cli_finish_stdout(int code)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        cli_error("error writing to standard output: %s", strerror(errno));
+        return EXIT_FATAL;
+    }
+    if (fclose(stdout) != 0) {
+        cli_error("error writing to standard output: %s", strerror(errno));
+        return EXIT_FATAL;
+    }
+    return code;
+}
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf)
+        return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
+    if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+            return 0;
+        if (s[0] == 0xe0 && s[1] < 0xa0)
+            return 0;                       /* overlong */
+        if (s[0] == 0xed && s[1] >= 0xa0)
+            return 0;                       /* surrogate */
+        return 3;
+    }
+    if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
+            (s[3] & 0xc0) != 0x80)
+            return 0;
+        if ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
+            return 0;
+        return 4;
+    }
+    return 0;
+}
+
+void cli_json_string(FILE *f, const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    putc('"', f);
+    while (i < len) {
+        unsigned char c = s[i];
+        size_t k;
+        if (c == '"' || c == '\\') {
+            putc('\\', f);
+            putc(c, f);
+            i++;
+        } else if (c < 0x20) {
+            switch (c) {
+            case '\n': fputs("\\n", f); break;
+            case '\t': fputs("\\t", f); break;
+            case '\r': fputs("\\r", f); break;
+            default: fprintf(f, "\\u%04x", c); break;
+            }
+            i++;
+        } else if (c < 0x80) {
+            putc(c, f);
+            i++;
+        } else if ((k = utf8_len(s + i, len - i)) != 0) {
+            fwrite(s + i, 1, k, f);
+            i += k;
+        } else {
+            fputs("\xef\xbf\xbd", f);       /* U+FFFD */
+            i++;
+        }
+    }
+    putc('"', f);
+}

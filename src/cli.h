@@ -1,0 +1,113 @@
+/*
+ * cli.h - what the spytag program's subcommands share: messages, exit
+ * codes, strict number parsing, the training options, the model search and
+ * the progress bar.  The program uses libspytag only through spytag.h.
+ */
+#ifndef SPYTAG_CLI_H
+#define SPYTAG_CLI_H
+
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+#include "spytag.h"
+
+#include <getopt.h>
+#include <stdio.h>
+
+/* Exit codes, listed in every --help. */
+enum {
+    EXIT_OK = 0,
+    EXIT_SOME_FAILED = 1,   /* some inputs failed; the rest were done */
+    EXIT_USAGE = 2,         /* bad command line */
+    EXIT_FATAL = 3          /* nothing useful could be done */
+};
+
+#define EXIT_CODES_HELP \
+    "Exit status: 0 success, 1 some inputs failed (the others were done),\n" \
+    "2 usage error, 3 fatal error (model, corpus or output unusable).\n"
+
+/* Messages to stderr, "spytag: " first, a newline added. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints a library error as "spytag: FILE:LINE: message". */
+void cli_liberror(const spytag_error *err, int status);
+/* A usage error: the message, a hint to --help, and EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Strict parsing: the whole string, no overflow, within [lo, hi]. */
+int cli_parse_long(const char *s, long lo, long hi, long *out);
+int cli_parse_double(const char *s, double lo, double hi, double *out);
+
+/* Training options shared by train and eval: getopt_long entries (ids
+ * from 1000 up) and their handler.  cli_train_option returns 0 when it
+ * handled c, 1 when c is not a training option, -1 on a bad value (already
+ * reported). */
+#define CLI_TRAIN_LONGOPTS \
+    { "ngram", required_argument, NULL, 1000 }, \
+    { "min-df", required_argument, NULL, 1001 }, \
+    { "max-df", required_argument, NULL, 1002 }, \
+    { "stem", no_argument, NULL, 1003 }, \
+    { "no-stem", no_argument, NULL, 1004 }, \
+    { "stopwords", no_argument, NULL, 1005 }, \
+    { "no-stopwords", no_argument, NULL, 1006 }, \
+    { "solver", required_argument, NULL, 1007 }, \
+    { "cost", required_argument, NULL, 'C' }, \
+    { "balanced", no_argument, NULL, 1008 }, \
+    { "tune-folds", required_argument, NULL, 1009 }, \
+    { "multi-label", no_argument, NULL, 1010 }, \
+    { "multi-class", no_argument, NULL, 1011 }, \
+    { "seed", required_argument, NULL, 1012 }
+#define CLI_TRAIN_HELP \
+    "Training settings:\n" \
+    "  --ngram N          1 = words, 2 = words and word pairs (default 2)\n" \
+    "  --min-df N         keep terms in at least N documents (default 2)\n" \
+    "  --max-df F         drop terms in more than fraction F (default 1)\n" \
+    "  --stem, --no-stem  Snowball English stemming (default off)\n" \
+    "  --stopwords, --no-stopwords  drop English stop words (default on)\n" \
+    "  --solver NAME      liblinear (default) or libsvm\n" \
+    "  -C, --cost X       SVM cost (default 1)\n" \
+    "  --balanced         weight positives by their rarity (capped at 10)\n" \
+    "  --tune-folds K     folds for thresholds and scores, 0 = off (def. 3)\n" \
+    "  --multi-label, --multi-class  force the kind of model (default:\n" \
+    "                     multi-class when every document has one topic)\n" \
+    "  --seed N           fixes folds and solver shuffles (default 1)\n"
+int cli_train_option(const char *cmd, int c, const char *arg,
+                     spytag_options *o);
+
+/* The model to use: `given` (-m), else $SPYTAG_MODEL, else the shipped
+ * model (build tree or installed data folder).  Returns a path to a static
+ * or environment string; never NULL. */
+const char *cli_model_path(const char *given);
+
+/* Progress on stderr when it is a terminal (or forced); quiet otherwise. */
+typedef struct cli_progress {
+    int on;
+    double last;            /* time of the last update, seconds */
+    int dirty;
+} cli_progress;
+void cli_progress_init(cli_progress *p, int force_on, int force_off);
+void cli_progress_update(cli_progress *p, const char *stage, size_t done,
+                         size_t total);
+void cli_progress_done(cli_progress *p);
+/* A spytag_progress_fn that forwards to a cli_progress. */
+void cli_progress_cb(void *user, const char *stage, size_t done,
+                     size_t total);
+
+/* Seconds since some fixed point (monotonic). */
+double cli_now(void);
+
+/* Flushes and closes stdout; reports and returns EXIT_FATAL on a write
+ * error, else `code`. */
+int cli_finish_stdout(int code);
+
+/* JSON string writer (RFC 8259 escaping; invalid UTF-8 becomes U+FFFD). */
+void cli_json_string(FILE *f, const char *s, size_t len);
+
+/* Subcommands. */
+int cmd_train(int argc, char **argv);
+int cmd_classify(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+
+#endif

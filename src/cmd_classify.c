@@ -1,0 +1,964 @@
+/*
+ * cmd_classify.c - spytag classify: tag files, folders, JSON Lines files
+ * and standard input, in input order, in batches over N threads.
+ *
+ * Inputs are turned into a stream of items (one per document or JSON
+ * line).  Items are gathered into a batch, classified by the worker
+ * threads (each with its own spytag_classifier on the one shared model),
+ * and written in input order, so -j N gives the same bytes as -j 1.  With
+ * one thread a batch is a single item and, for a JSON Lines stream on
+ * standard input, every answer is flushed at once (a line-buffered filter).
+ * Memory is bounded by the batch: nothing is kept once it is written.
+ */
+#include "cli.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+    "Usage: spytag classify [OPTIONS] [INPUT ...]\n"
+    "Tag each document with its topics.  INPUT is a file, a folder (walked\n"
+    "recursively in sorted order, regular files only), a .jsonl file (one\n"
+    "{\"id\", \"text\", ...} object per line) or '-' for standard input\n"
+    "(the default).  Output is in input order.\n\n"
+    "  -m, --model MODEL   model file (default: $SPYTAG_MODEL, else the\n"
+    "                      model shipped with spytag)\n"
+    "  -f, --format FMT    tsv (default): name<TAB>topics<TAB>topic=score...\n"
+    "                      json: one {\"id\", \"labels\", \"scores\"} per line\n"
+    "      --jsonl         read standard input as JSON Lines and write JSON\n"
+    "                      Lines (a stream filter: fields other than \"text\"\n"
+    "                      pass through; a bad line gets an \"error\" field)\n"
+    "  -j, --jobs N        classify with N threads (default 1)\n"
+    "      --min-score X   assign the topics whose score is at least X\n"
+    "                      (default: the thresholds tuned at training)\n"
+    "      --top N         assign at most the N best topics\n"
+    "      --no-scores     leave the scores out\n"
+    "      --explain[=K]   show the K terms (default 5) behind each topic\n"
+    "  -q, --quiet         no progress\n"
+    "      --progress      show progress even when stderr is not a terminal\n"
+    "  -h, --help          show this help\n\n" EXIT_CODES_HELP;
+
+enum { OPT_JSONL = 2000, OPT_MIN_SCORE, OPT_TOP, OPT_NO_SCORES, OPT_EXPLAIN,
+       OPT_PROGRESS };
+
+static const struct option longopts[] = {
+    { "model", required_argument, NULL, 'm' },
+    { "format", required_argument, NULL, 'f' },
+    { "jsonl", no_argument, NULL, OPT_JSONL },
+    { "jobs", required_argument, NULL, 'j' },
+    { "min-score", required_argument, NULL, OPT_MIN_SCORE },
+    { "top", required_argument, NULL, OPT_TOP },
+    { "no-scores", no_argument, NULL, OPT_NO_SCORES },
+    { "explain", optional_argument, NULL, OPT_EXPLAIN },
+    { "quiet", no_argument, NULL, 'q' },
+    { "progress", no_argument, NULL, OPT_PROGRESS },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 }
+};
+
+#define MAX_JOBS 256
+#define BATCH_ITEMS 256
+#define BATCH_BYTES (32u << 20)
+
+struct settings {
+    const spytag_model *m;
+    size_t T;
+    int json, stream, scores, threads;
+    double min_score;         /* < 0: use the model's own choice */
+    long top;                 /* 0: no limit */
+    long explain;             /* terms per topic, 0: off */
+};
+
+/* One document to tag. */
+struct item {
+    char *name;               /* display name: path, id or FILE:LINE */
+    char *text;
+    size_t len;
+    json_t *obj;              /* JSON Lines input object, "text" removed */
+    char *error;              /* why it could not be tagged, or NULL */
+    double *scores;
+    unsigned char *tags;
+    uint32_t *ex_feat;        /* explain: T x K features */
+    double *ex_val;
+    size_t *ex_n;             /* per topic */
+};
+
+static void item_clear(struct item *it)
+{
+    free(it->name);
+    free(it->text);
+    if (it->obj)
+        json_decref(it->obj);
+    free(it->error);
+    it->name = it->text = it->error = NULL;
+    it->obj = NULL;
+    it->len = 0;
+}
+
+/* ---- input sources ------------------------------------------------------ */
+
+struct source {
+    char *path;               /* "-" for standard input */
+    int jsonl;
+};
+
+struct sources {
+    struct source *v;
+    size_t n, cap;
+};
+
+static int add_source(struct sources *s, const char *path, int jsonl)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        struct source *v = realloc(s->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        s->v = v;
+        s->cap = cap;
+    }
+    if (!(s->v[s->n].path = strdup(path)))
+        return -1;
+    s->v[s->n].jsonl = jsonl;
+    s->n++;
+    return 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds the regular files below dir, recursively, in sorted order.  Broken
+ * links and unreadable entries are reported and counted in *failed;
+ * FIFOs, sockets and devices are skipped with a warning. */
+static int walk(struct sources *s, const char *dir, int *failed, int depth)
+{
+    DIR *d;
+    struct dirent *e;
+    char **names = NULL;
+    size_t n = 0, cap = 0, i;
+    int rc = 0;
+
+    if (depth > 64) {
+        cli_error("'%s': folders nested too deeply; skipped", dir);
+        (*failed)++;
+        return 0;
+    }
+    d = opendir(dir);
+    if (!d) {
+        cli_error("cannot open folder '%s': %s", dir, strerror(errno));
+        (*failed)++;
+        return 0;
+    }
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 64;
+            char **nv = realloc(names, nc * sizeof *nv);
+            if (!nv) {
+                rc = -1;
+                break;
+            }
+            names = nv;
+            cap = nc;
+        }
+        if (!(names[n] = strdup(e->d_name))) {
+            rc = -1;
+            break;
+        }
+        n++;
+    }
+    closedir(d);
+    if (rc == 0)
+        qsort(names, n, sizeof *names, cmp_name);
+    for (i = 0; i < n && rc == 0; i++) {
+        size_t len = strlen(dir) + strlen(names[i]) + 2;
+        char *p = malloc(len);
+        struct stat st;
+        if (!p) {
+            rc = -1;
+            break;
+        }
+        snprintf(p, len, "%s%s%s", dir,
+                 dir[strlen(dir) - 1] == '/' ? "" : "/", names[i]);
+        if (lstat(p, &st) != 0) {
+            cli_error("cannot open '%s': %s", p, strerror(errno));
+            (*failed)++;
+        } else if (S_ISLNK(st.st_mode) && stat(p, &st) != 0) {
+            cli_error("cannot open '%s': %s (broken link)", p,
+                      strerror(errno));
+            (*failed)++;
+        } else if (S_ISDIR(st.st_mode)) {
+            struct stat lst;
+            if (lstat(p, &lst) == 0 && S_ISLNK(lst.st_mode))
+                cli_warn("skipping '%s': link to a folder", p);
+            else
+                rc = walk(s, p, failed, depth + 1);
+        } else if (S_ISREG(st.st_mode)) {
+            rc = add_source(s, p, ends_with(p, ".jsonl"));
+        } else {
+            cli_warn("skipping '%s': not a regular file", p);
+        }
+        free(p);
+    }
+    for (i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
+/* ---- reading --------------------------------------------------------------- */
+
+/* Reads all of fd, up to SPYTAG_MAX_DOC_BYTES.  Returns 0, or an errno
+ * value (EFBIG when too large). */
+static int read_all(int fd, char **out, size_t *outlen)
+{
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        ssize_t k;
+        if (len + 65536 > cap) {
+            size_t nc = cap ? cap * 2 : 65536 * 2;
+            char *nb;
+            if (len > SPYTAG_MAX_DOC_BYTES) {
+                free(buf);
+                return EFBIG;
+            }
+            nb = realloc(buf, nc + 1);
+            if (!nb) {
+                free(buf);
+                return ENOMEM;
+            }
+            buf = nb;
+            cap = nc;
+        }
+        k = read(fd, buf + len, cap - len);
+        if (k < 0) {
+            int e = errno;
+            if (e == EINTR)
+                continue;
+            free(buf);
+            return e;
+        }
+        if (k == 0)
+            break;
+        len += (size_t)k;
+    }
+    if (len > SPYTAG_MAX_DOC_BYTES) {
+        free(buf);
+        return EFBIG;
+    }
+    *out = buf;
+    *outlen = len;
+    return 0;
+}
+
+/* Reads a line of any length up to SPYTAG_MAX_LINE_BYTES.  Returns its
+ * length, -1 at the end, -2 when too long (the line is consumed), -3 when
+ * out of memory, -4 on a read error. */
+static long read_line(FILE *f, char **buf, size_t *cap)
+{
+    size_t n = 0;
+    int toolong = 0;
+    for (;;) {
+        char *nl;
+        size_t k;
+        if (n + 2 > *cap) {
+            size_t nc = *cap ? *cap * 2 : 65536;
+            char *nb;
+            if (nc > (size_t)SPYTAG_MAX_LINE_BYTES + 2) {
+                toolong = 1;
+                n = 0;
+                continue;
+            }
+            nb = realloc(*buf, nc);
+            if (!nb)
+                return -3;
+            *buf = nb;
+            *cap = nc;
+        }
+        if (!fgets(*buf + n, (int)(*cap - n > 1u << 30 ? 1u << 30 : *cap - n),
+                   f)) {
+            if (ferror(f))
+                return -4;
+            if (n == 0 && !toolong)
+                return -1;
+            break;
+        }
+        k = strlen(*buf + n);
+        nl = k ? (*buf + n + k - 1) : NULL;
+        n += k;
+        if (nl && *nl == '\n') {
+            n--;
+            break;
+        }
+        /* a NUL inside the line stops strlen early: keep reading */
+    }
+    if (toolong)
+        return -2;
+    if (n && (*buf)[n - 1] == '\r')
+        n--;
+    (*buf)[n] = '\0';
+    return (long)n;
+}
+
+/* ---- the reader: sources -> items --------------------------------------- */
+
+struct reader {
+    struct sources *src;
+    size_t next;              /* next source */
+    FILE *jf;                 /* open JSON Lines source, or NULL */
+    const char *jname;
+    long jline;
+    char *line;
+    size_t linecap;
+    int failed;               /* inputs that failed */
+};
+
+static char *fmt_name(const char *file, long line)
+{
+    size_t n = strlen(file) + 24;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s:%ld", file, line);
+    return s;
+}
+
+static char *xstrdup(const char *s)
+{
+    char *p = strdup(s);
+    if (!p) {
+        cli_error("out of memory");
+        exit(EXIT_FATAL);
+    }
+    return p;
+}
+
+/* Fills *it from one JSON line; sets it->error on a bad line. */
+static void parse_json_line(struct reader *r, const char *line, size_t len,
+                            struct item *it)
+{
+    json_error_t je;
+    json_t *obj = json_loadb(line, len, JSON_REJECT_DUPLICATES |
+                             JSON_ALLOW_NUL, &je);
+    json_t *id, *text;
+    char msg[300];
+
+    if (!obj) {
+        snprintf(msg, sizeof msg, "invalid JSON at column %d: %s", je.column,
+                 je.text);
+        goto bad;
+    }
+    if (!json_is_object(obj)) {
+        snprintf(msg, sizeof msg, "a line must hold a JSON object");
+        goto bad;
+    }
+    id = json_object_get(obj, "id");
+    if (json_is_string(id)) {
+        it->name = xstrdup(json_string_value(id));
+    } else if (json_is_integer(id)) {
+        char b[32];
+        snprintf(b, sizeof b, "%" JSON_INTEGER_FORMAT, json_integer_value(id));
+        it->name = xstrdup(b);
+    }
+    text = json_object_get(obj, "text");
+    if (!text) {
+        snprintf(msg, sizeof msg, "missing \"text\"");
+        goto bad;
+    }
+    if (!json_is_string(text)) {
+        snprintf(msg, sizeof msg, "\"text\" must be a string");
+        goto bad;
+    }
+    it->len = json_string_length(text);
+    it->text = malloc(it->len + 1);
+    if (!it->text) {
+        snprintf(msg, sizeof msg, "out of memory");
+        goto bad;
+    }
+    memcpy(it->text, json_string_value(text), it->len + 1);
+    json_object_del(obj, "text");
+    it->obj = obj;
+    if (!it->name)
+        it->name = fmt_name(r->jname, r->jline);
+    return;
+bad:
+    if (obj && json_is_object(obj)) {
+        json_object_del(obj, "text");
+        it->obj = obj;
+    } else if (obj) {
+        json_decref(obj);
+    }
+    if (!it->name)
+        it->name = fmt_name(r->jname, r->jline);
+    cli_error("%s:%ld: %s", r->jname, r->jline, msg);
+    it->error = xstrdup(msg);
+    r->failed++;
+}
+
+/* Produces the next item; returns 0 at the end of all input. */
+static int next_item(struct reader *r, struct item *it)
+{
+    memset(it, 0, sizeof *it);
+    for (;;) {
+        struct source *s;
+        if (r->jf) {
+            long n = read_line(r->jf, &r->line, &r->linecap);
+            if (n == -1 || n == -4 || n == -3) {
+                if (n == -4) {
+                    cli_error("%s:%ld: read error: %s", r->jname, r->jline + 1,
+                              strerror(errno));
+                    r->failed++;
+                } else if (n == -3) {
+                    cli_error("%s:%ld: out of memory", r->jname, r->jline + 1);
+                    r->failed++;
+                }
+                if (r->jf != stdin)
+                    fclose(r->jf);
+                r->jf = NULL;
+                continue;
+            }
+            r->jline++;
+            if (n == -2) {
+                char msg[64];
+                snprintf(msg, sizeof msg, "line longer than %u bytes",
+                         (unsigned)SPYTAG_MAX_LINE_BYTES);
+                cli_error("%s:%ld: %s; skipped", r->jname, r->jline, msg);
+                it->name = fmt_name(r->jname, r->jline);
+                it->error = xstrdup(msg);
+                r->failed++;
+                return 1;
+            }
+            if (strspn(r->line, " \t") == (size_t)n)
+                continue;             /* blank line: not a record */
+            parse_json_line(r, r->line, (size_t)n, it);
+            return 1;
+        }
+        if (r->next >= r->src->n)
+            return 0;
+        s = &r->src->v[r->next++];
+        if (s->jsonl) {
+            if (strcmp(s->path, "-") == 0) {
+                r->jf = stdin;
+            } else {
+                r->jf = fopen(s->path, "rb");
+                if (!r->jf) {
+                    cli_error("cannot open '%s': %s", s->path,
+                              strerror(errno));
+                    r->failed++;
+                    continue;
+                }
+            }
+            r->jname = s->path;
+            r->jline = 0;
+            continue;
+        } else {
+            int fd = strcmp(s->path, "-") == 0 ? STDIN_FILENO
+                                               : open(s->path, O_RDONLY);
+            int e;
+            if (fd < 0) {
+                cli_error("cannot open '%s': %s", s->path, strerror(errno));
+                r->failed++;
+                continue;
+            }
+            e = read_all(fd, &it->text, &it->len);
+            if (fd != STDIN_FILENO)
+                close(fd);
+            if (e) {
+                if (e == EFBIG)
+                    cli_error("'%s' is larger than %u bytes; skipped", s->path,
+                              (unsigned)SPYTAG_MAX_DOC_BYTES);
+                else
+                    cli_error("cannot read '%s': %s", s->path, strerror(e));
+                r->failed++;
+                it->name = xstrdup(s->path);
+                it->error = xstrdup(e == EFBIG ? "file too large"
+                                               : strerror(e));
+                return 1;
+            }
+            it->name = xstrdup(s->path);
+            return 1;
+        }
+    }
+}
+
+/* ---- classification workers -------------------------------------------- */
+
+struct batch {
+    struct item *items;
+    size_t n;
+    size_t next;              /* next item to claim */
+    pthread_mutex_t lock;
+    const struct settings *set;
+    spytag_classifier **cls;
+    int failed;               /* a classifier could not be made */
+};
+
+static void classify_item(const struct settings *set, spytag_classifier *cl,
+                          struct item *it)
+{
+    size_t T = set->T, t;
+    if (it->error)
+        return;
+    spytag_classify(cl, it->text, it->len, it->scores, NULL, it->tags);
+    if (set->min_score >= 0) {
+        if (spytag_model_multiclass(set->m)) {
+            for (t = 0; t < T; t++)
+                if (it->tags[t] && it->scores[t] < set->min_score)
+                    it->tags[t] = 0;
+        } else {
+            for (t = 0; t < T; t++)
+                it->tags[t] = it->scores[t] >= set->min_score;
+        }
+    }
+    if (set->top > 0) {
+        size_t kept = 0;
+        for (;;) {          /* keep the `top` best-scored tags */
+            size_t best = T, cnt = 0;
+            for (t = 0; t < T; t++)
+                if (it->tags[t] == 1) {
+                    cnt++;
+                    if (best == T || it->scores[t] > it->scores[best])
+                        best = t;
+                }
+            if (cnt == 0)
+                break;
+            if (kept < (size_t)set->top) {
+                it->tags[best] = 2;          /* kept */
+                kept++;
+            } else {
+                for (t = 0; t < T; t++)
+                    if (it->tags[t] == 1)
+                        it->tags[t] = 0;
+            }
+        }
+        for (t = 0; t < T; t++)
+            it->tags[t] = it->tags[t] == 2;
+    }
+    if (set->explain > 0)
+        for (t = 0; t < T; t++)
+            it->ex_n[t] = it->tags[t]
+                              ? spytag_explain(cl, t, (size_t)set->explain,
+                                               it->ex_feat + t * set->explain,
+                                               it->ex_val + t * set->explain)
+                              : 0;
+}
+
+struct worker_arg {
+    struct batch *b;
+    int id;
+};
+
+static void *worker(void *p)
+{
+    struct worker_arg *wa = p;
+    struct batch *b = wa->b;
+    for (;;) {
+        size_t i;
+        pthread_mutex_lock(&b->lock);
+        i = b->next++;
+        pthread_mutex_unlock(&b->lock);
+        if (i >= b->n)
+            break;
+        classify_item(b->set, b->cls[wa->id], &b->items[i]);
+    }
+    return NULL;
+}
+
+/* ---- output --------------------------------------------------------------- */
+
+static void tsv_field(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\t')
+            fputs("\\t", f);
+        else if (*s == '\n')
+            fputs("\\n", f);
+        else if (*s == '\r')
+            fputs("\\r", f);
+        else if (*s == '\\')
+            fputs("\\\\", f);
+        else
+            putc(*s, f);
+    }
+}
+
+/* Topic indices by descending score (ties by index). */
+static void order_by_score(const double *s, size_t T, size_t *ord)
+{
+    size_t i, j;
+    for (i = 0; i < T; i++) {
+        size_t k = i;
+        for (j = i; j > 0 && s[ord[j - 1]] < s[i]; j--)
+            ord[j] = ord[j - 1];
+        ord[j] = k;
+    }
+}
+
+static void write_tsv(const struct settings *set, const struct item *it,
+                      size_t *ord)
+{
+    size_t T = set->T, t, i, first = 1;
+    char buf[2 * SPYTAG_MAX_TOKEN_BYTES + 2];
+    if (it->error)
+        return;                       /* reported on stderr */
+    tsv_field(stdout, it->name);
+    putchar('\t');
+    order_by_score(it->scores, T, ord);
+    for (i = 0; i < T; i++)
+        if (it->tags[ord[i]]) {
+            printf("%s%s", first ? "" : ",", spytag_model_topic(set->m, ord[i]));
+            first = 0;
+        }
+    if (set->scores) {
+        putchar('\t');
+        for (i = 0; i < T; i++)
+            printf("%s%s=%.4f", i ? " " : "", spytag_model_topic(set->m, ord[i]),
+                   it->scores[ord[i]]);
+    }
+    if (set->explain > 0) {
+        putchar('\t');
+        first = 1;
+        for (i = 0; i < T; i++) {
+            t = ord[i];
+            if (!it->tags[t])
+                continue;
+            printf("%s%s:", first ? "" : " ", spytag_model_topic(set->m, t));
+            first = 0;
+            for (size_t k = 0; k < it->ex_n[t]; k++) {
+                const char *term = spytag_model_term(
+                    set->m, it->ex_feat[t * set->explain + k], buf, sizeof buf);
+                printf("%s%s=%.4f", k ? "," : "", term,
+                       it->ex_val[t * set->explain + k]);
+            }
+        }
+    }
+    putchar('\n');
+}
+
+static void write_json(const struct settings *set, const struct item *it,
+                       size_t *ord)
+{
+    size_t T = set->T, i, t;
+    json_t *o = it->obj ? json_copy(it->obj) : json_object();
+    char *s;
+    char buf[2 * SPYTAG_MAX_TOKEN_BYTES + 2];
+
+    if (!o)
+        goto oom;
+    if (!json_object_get(o, "id"))
+        json_object_set_new(o, "id", json_string(it->name));
+    if (it->error) {
+        json_object_del(o, "labels");
+        json_object_set_new(o, "error", json_string(it->error));
+    } else {
+        json_t *labels = json_array(), *scores = json_object();
+        order_by_score(it->scores, T, ord);
+        for (i = 0; i < T; i++) {
+            t = ord[i];
+            if (it->tags[t])
+                json_array_append_new(labels,
+                                      json_string(spytag_model_topic(set->m, t)));
+            if (set->scores)
+                json_object_set_new(scores, spytag_model_topic(set->m, t),
+                                    json_real(it->scores[t]));
+        }
+        json_object_set_new(o, "labels", labels);
+        if (set->scores)
+            json_object_set_new(o, "scores", scores);
+        else
+            json_decref(scores);
+        if (set->explain > 0) {
+            json_t *ex = json_object();
+            for (i = 0; i < T; i++) {
+                json_t *arr;
+                t = ord[i];
+                if (!it->tags[t])
+                    continue;
+                arr = json_array();
+                for (size_t k = 0; k < it->ex_n[t]; k++) {
+                    json_t *pair = json_array();
+                    json_array_append_new(
+                        pair, json_string(spytag_model_term(
+                                  set->m, it->ex_feat[t * set->explain + k], buf,
+                                  sizeof buf)));
+                    json_array_append_new(
+                        pair, json_real(it->ex_val[t * set->explain + k]));
+                    json_array_append_new(arr, pair);
+                }
+                json_object_set_new(ex, spytag_model_topic(set->m, t), arr);
+            }
+            json_object_set_new(o, "explain", ex);
+        }
+    }
+    s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(4) |
+                      JSON_PRESERVE_ORDER);
+    json_decref(o);
+    if (!s)
+        goto oom;
+    fputs(s, stdout);
+    putchar('\n');
+    free(s);
+    return;
+oom:
+    cli_error("out of memory writing the result for '%s'", it->name);
+}
+
+/* ---- the command ------------------------------------------------------------ */
+
+int cmd_classify(int argc, char **argv)
+{
+    struct settings set;
+    struct sources src = { 0 };
+    struct reader rd;
+    struct batch b;
+    spytag_model *m = NULL;
+    spytag_error err;
+    cli_progress prog;
+    const char *model = NULL;
+    long jobs = 1;
+    int ch, jsonl = 0, fmt_given = 0, quiet = 0, force = 0, rc, i;
+    int code = EXIT_FATAL, walk_failed = 0;
+    size_t done = 0, k, batch_max = 0, *ord = NULL;
+    pthread_t th[MAX_JOBS];
+    struct worker_arg wa[MAX_JOBS];
+
+    memset(&set, 0, sizeof set);
+    memset(&b, 0, sizeof b);
+    memset(&rd, 0, sizeof rd);
+    set.min_score = -1;
+    set.scores = 1;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "m:f:j:qh", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'm': model = optarg; break;
+        case 'f':
+            fmt_given = 1;
+            if (strcmp(optarg, "json") == 0)
+                set.json = 1;
+            else if (strcmp(optarg, "tsv") == 0)
+                set.json = 0;
+            else
+                return cli_usage_error("classify", "invalid --format '%s' "
+                                       "(tsv or json)", optarg);
+            break;
+        case OPT_JSONL: jsonl = 1; break;
+        case 'j':
+            if (cli_parse_long(optarg, 1, MAX_JOBS, &jobs))
+                return cli_usage_error("classify", "invalid --jobs '%s' "
+                                       "(1 to %d)", optarg, MAX_JOBS);
+            break;
+        case OPT_MIN_SCORE:
+            if (cli_parse_double(optarg, 0.0, 1.0, &set.min_score))
+                return cli_usage_error("classify", "invalid --min-score '%s' "
+                                       "(0 to 1)", optarg);
+            break;
+        case OPT_TOP:
+            if (cli_parse_long(optarg, 1, 1000000, &set.top))
+                return cli_usage_error("classify", "invalid --top '%s'",
+                                       optarg);
+            break;
+        case OPT_NO_SCORES: set.scores = 0; break;
+        case OPT_EXPLAIN:
+            set.explain = 5;
+            if (optarg && cli_parse_long(optarg, 1, 1000, &set.explain))
+                return cli_usage_error("classify", "invalid --explain '%s'",
+                                       optarg);
+            break;
+        case 'q': quiet = 1; break;
+        case OPT_PROGRESS: force = 1; break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return cli_finish_stdout(EXIT_OK);
+        default:
+            return cli_usage_error("classify", "unknown option");
+        }
+    }
+    if (jsonl && !fmt_given)
+        set.json = 1;
+    if (jsonl && optind < argc)
+        for (i = optind; i < argc; i++)
+            if (strcmp(argv[i], "-") != 0)
+                return cli_usage_error("classify", "--jsonl reads standard "
+                                       "input; name no INPUT");
+
+    memset(&err, 0, sizeof err);
+    model = cli_model_path(model);
+    rc = spytag_model_load(model, &m, &err);
+    if (rc != SPYTAG_OK) {
+        cli_liberror(&err, rc);
+        return EXIT_FATAL;
+    }
+    set.m = m;
+    set.T = spytag_model_ntopics(m);
+    set.threads = (int)jobs;
+
+    /* the inputs */
+    if (optind == argc) {
+        if (add_source(&src, "-", jsonl) != 0)
+            goto oom;
+    }
+    for (i = optind; i < argc; i++) {
+        struct stat st;
+        const char *p = argv[i];
+        if (strcmp(p, "-") == 0) {
+            if (add_source(&src, "-", jsonl) != 0)
+                goto oom;
+        } else if (stat(p, &st) != 0) {
+            cli_error("cannot open '%s': %s", p, strerror(errno));
+            walk_failed++;
+        } else if (S_ISDIR(st.st_mode)) {
+            if (walk(&src, p, &walk_failed, 0) != 0)
+                goto oom;
+        } else if (add_source(&src, p, ends_with(p, ".jsonl")) != 0) {
+            goto oom;
+        }
+    }
+    set.stream = jsonl || (src.n == 1 && strcmp(src.v[0].path, "-") == 0 &&
+                           src.v[0].jsonl);
+
+    /* the batch and the workers' classifiers */
+    batch_max = jobs > 1 ? BATCH_ITEMS : 1;
+    b.items = calloc(batch_max, sizeof *b.items);
+    b.cls = calloc((size_t)jobs, sizeof *b.cls);
+    ord = malloc((set.T + 1) * sizeof *ord);
+    if (!b.items || !b.cls || !ord)
+        goto oom;
+    for (k = 0; k < batch_max; k++) {
+        struct item *it = &b.items[k];
+        it->scores = malloc(set.T * sizeof *it->scores);
+        it->tags = malloc(set.T);
+        it->ex_n = calloc(set.T, sizeof *it->ex_n);
+        it->ex_feat = malloc(set.T * (size_t)(set.explain + 1) *
+                             sizeof *it->ex_feat);
+        it->ex_val = malloc(set.T * (size_t)(set.explain + 1) *
+                            sizeof *it->ex_val);
+        if (!it->scores || !it->tags || !it->ex_n || !it->ex_feat ||
+            !it->ex_val)
+            goto oom;
+    }
+    for (i = 0; i < jobs; i++)
+        if (!(b.cls[i] = spytag_classifier_new(m)))
+            goto oom;
+    pthread_mutex_init(&b.lock, NULL);
+    b.set = &set;
+
+    rd.src = &src;
+    cli_progress_init(&prog, force, quiet);
+    for (;;) {
+        size_t bytes = 0;
+        /* fill a batch */
+        for (b.n = 0; b.n < batch_max && bytes < BATCH_BYTES; b.n++) {
+            struct item *it = &b.items[b.n];
+            double *sc = it->scores;
+            unsigned char *tg = it->tags;
+            uint32_t *ef = it->ex_feat;
+            double *ev = it->ex_val;
+            size_t *en = it->ex_n;
+            struct item fresh;
+            if (!next_item(&rd, &fresh))
+                break;
+            *it = fresh;
+            it->scores = sc;
+            it->tags = tg;
+            it->ex_feat = ef;
+            it->ex_val = ev;
+            it->ex_n = en;
+            bytes += it->len;
+        }
+        if (b.n == 0)
+            break;
+        b.next = 0;
+        if (jobs > 1 && b.n > 1) {
+            int nt = (size_t)jobs < b.n ? (int)jobs : (int)b.n;
+            for (i = 0; i < nt; i++) {
+                wa[i].b = &b;
+                wa[i].id = i;
+                if (pthread_create(&th[i], NULL, worker, &wa[i]) != 0) {
+                    nt = i;
+                    break;
+                }
+            }
+            if (nt == 0) {
+                wa[0].b = &b;
+                wa[0].id = 0;
+                worker(&wa[0]);
+            }
+            for (i = 0; i < nt; i++)
+                pthread_join(th[i], NULL);
+        } else {
+            for (k = 0; k < b.n; k++)
+                classify_item(&set, b.cls[0], &b.items[k]);
+        }
+        for (k = 0; k < b.n; k++) {
+            if (set.json)
+                write_json(&set, &b.items[k], ord);
+            else
+                write_tsv(&set, &b.items[k], ord);
+            item_clear(&b.items[k]);
+        }
+        done += b.n;
+        if (set.stream)
+            fflush(stdout);
+        if (ferror(stdout)) {
+            cli_error("error writing to standard output: %s",
+                      strerror(errno));
+            code = EXIT_FATAL;
+            goto cleanup;
+        }
+        cli_progress_update(&prog, "classify", done, 0);
+    }
+    cli_progress_done(&prog);
+    code = (rd.failed || walk_failed) ? EXIT_SOME_FAILED : EXIT_OK;
+    if (rd.failed + walk_failed)
+        cli_error("%d input%s failed; %zu document%s tagged",
+                  rd.failed + walk_failed,
+                  rd.failed + walk_failed == 1 ? "" : "s", done - 0,
+                  done == 1 ? "" : "s");
+    code = cli_finish_stdout(code);
+    goto cleanup;
+oom:
+    cli_error("out of memory");
+    code = EXIT_FATAL;
+cleanup:
+    if (b.items) {
+        for (k = 0; k < batch_max; k++) {
+            item_clear(&b.items[k]);
+            free(b.items[k].scores);
+            free(b.items[k].tags);
+            free(b.items[k].ex_n);
+            free(b.items[k].ex_feat);
+            free(b.items[k].ex_val);
+        }
+        free(b.items);
+    }
+    if (b.cls) {
+        for (i = 0; i < jobs; i++)
+            spytag_classifier_free(b.cls[i]);
+        free(b.cls);
+    }
+    if (b.set)
+        pthread_mutex_destroy(&b.lock);
+    for (k = 0; k < src.n; k++)
+        free(src.v[k].path);
+    free(src.v);
+    free(ord);
+    free(rd.line);
+    spytag_model_free(m);
+    return code;
+}

@@ -1,0 +1,168 @@
+/*
+ * internal.h - declarations shared by the library's source files; not
+ * installed.  Nothing here is part of the public interface.
+ */
+#ifndef SPYTAG_INTERNAL_H
+#define SPYTAG_INTERNAL_H
+
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+#include "spytag.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#if defined(__GNUC__)
+#define SPYTAG_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define SPYTAG_PRINTF(a, b)
+#endif
+
+/* Fills err (when not NULL) and returns status, so callers can write
+ * `return spytag_fail(err, SPYTAG_EFORMAT, file, line, "bad %s", x);`. */
+int spytag_fail(spytag_error *err, int status, const char *file, long line,
+                const char *fmt, ...) SPYTAG_PRINTF(5, 6);
+
+/* ---- vocab.c: string and pair tables ------------------------------------ */
+
+/* Maps byte strings to dense ids 0..n-1 in insertion order.  Strings are
+ * copied into one arena owned by the table. */
+typedef struct spytag_strtab spytag_strtab;
+spytag_strtab *spytag_strtab_new(size_t expected);
+void spytag_strtab_free(spytag_strtab *t);
+/* Returns the id of s, or -1 when absent. */
+int32_t spytag_strtab_find(const spytag_strtab *t, const char *s, size_t len);
+/* Returns the id of s, adding it when absent; -1 when out of memory. */
+int32_t spytag_strtab_intern(spytag_strtab *t, const char *s, size_t len);
+size_t spytag_strtab_size(const spytag_strtab *t);
+const char *spytag_strtab_str(const spytag_strtab *t, int32_t id,
+                              size_t *len);
+
+/* Maps pairs of 32-bit ids to dense ids in insertion order. */
+typedef struct spytag_pairtab spytag_pairtab;
+spytag_pairtab *spytag_pairtab_new(size_t expected);
+void spytag_pairtab_free(spytag_pairtab *t);
+int32_t spytag_pairtab_find(const spytag_pairtab *t, uint32_t a, uint32_t b);
+int32_t spytag_pairtab_intern(spytag_pairtab *t, uint32_t a, uint32_t b);
+size_t spytag_pairtab_size(const spytag_pairtab *t);
+void spytag_pairtab_get(const spytag_pairtab *t, int32_t id, uint32_t *a,
+                        uint32_t *b);
+
+/* ---- tfidf.c: the vectoriser of a model --------------------------------- */
+
+/* A sparse vector entry; vectors are sorted by index. */
+typedef struct spytag_feat {
+    uint32_t index;
+    float value;
+} spytag_feat;
+
+/* The vocabulary and IDF of a model: unigrams get ids 0..nuni-1 in byte
+ * order, pairs get nuni..nuni+npair-1 ordered by (first, second). */
+typedef struct spytag_vectorizer {
+    spytag_strtab *uni;          /* unigram strings, id = feature id */
+    spytag_pairtab *pair;        /* (uni id, uni id) -> pair number */
+    size_t nuni, npair;
+    float *idf;                  /* nuni + npair entries */
+    int ngram_max;
+} spytag_vectorizer;
+
+void spytag_vectorizer_clear(spytag_vectorizer *v);
+size_t spytag_vectorizer_size(const spytag_vectorizer *v);
+/* The display string of feature f ("a b" for a pair) into buf. */
+const char *spytag_vectorizer_term(const spytag_vectorizer *v, uint32_t f,
+                                   char *buf, size_t cap);
+
+/* Scratch for turning one document into a vector without allocating per
+ * token: a dense count array plus the list of touched ids. */
+typedef struct spytag_vecbuf {
+    uint32_t *count;        /* indexed by feature id, zero between docs */
+    uint32_t *touched;
+    size_t ntouched, cap;
+    int32_t prev;           /* previous unigram id, -1 at a gap */
+    const spytag_vectorizer *v;
+    spytag_feat *out;       /* the result, ntouched entries */
+    /* raw token -> unigram id cache (skips stemming and lookup) */
+    spytag_strtab *cache;
+    int32_t *cache_id;
+    size_t cache_cap;
+    spytag_tokenizer *tk;
+} spytag_vecbuf;
+
+int spytag_vecbuf_init(spytag_vecbuf *b, const spytag_vectorizer *v,
+                       const spytag_options *o);
+void spytag_vecbuf_free(spytag_vecbuf *b);
+/* Vectorises text into b->out (sorted, L2-normalised); returns the number
+ * of entries, or a negative status. */
+long spytag_vectorize(spytag_vecbuf *b, const char *text, size_t len);
+
+/* Builds the vocabulary and IDF from the documents of c selected by use
+ * (NULL: all), and their vectors: *rows gets one malloc'ed array per
+ * selected document (n entries in *rowlen), in corpus order. */
+int spytag_vectorizer_fit(spytag_vectorizer *v, const spytag_corpus *c,
+                          const unsigned char *use, const spytag_options *o,
+                          spytag_feat ***rows, uint32_t **rowlen,
+                          spytag_error *err);
+
+/* ---- tokenize.c helpers --------------------------------------------------- */
+/* 1 when s (NUL-terminated, len bytes) is a stop word and the tokenizer
+ * drops stop words. */
+int spytag_tokenizer_is_stopword(const spytag_tokenizer *tk, const char *s,
+                                 size_t len);
+
+/* ---- model internals ---------------------------------------------------- */
+struct spytag_model {
+    spytag_options opt;          /* progress fields NULL */
+    int multiclass;
+    char *corpus;                /* source of the training corpus */
+    size_t ndocs;
+    size_t ntopics;
+    char **topics;
+    double *bias;                /* per topic */
+    double *threshold;           /* per topic, on the margin */
+    double *platt_a, *platt_b;   /* score = 1 / (1 + exp(a * margin + b)) */
+    uint32_t *positives;         /* per topic */
+    spytag_vectorizer vec;
+    float *w;                    /* feature-major: w[f * ntopics + t] */
+};
+
+spytag_model *spytag_model_alloc(size_t ntopics);
+double spytag_platt_score(const spytag_model *m, size_t t, double margin);
+
+/* ---- corpus internals ------------------------------------------------- */
+/* Topic bitmap helpers: documents keep their topics as a sorted id list. */
+const uint16_t *spytag_corpus_doc_topics(const spytag_corpus *c, size_t doc,
+                                         size_t *n);
+
+/* ---- jsonl.c -------------------------------------------------------------- */
+/* One parsed JSON Lines record.  Strings are owned by the record. */
+typedef struct spytag_record {
+    char *id;            /* NULL when absent */
+    char *text;          /* NULL when absent */
+    size_t text_len;
+    char **labels;       /* NULL when absent */
+    size_t nlabels;
+    int has_labels;
+    void *json;          /* the parsed object (jansson json_t *) */
+} spytag_record;
+
+/* Parses one line.  On failure returns SPYTAG_EFORMAT with a reason in
+ * err->message (file and line are left to the caller). */
+int spytag_record_parse(const char *line, size_t len, spytag_record *r,
+                        spytag_error *err);
+void spytag_record_clear(spytag_record *r);
+
+/* ---- train.c ---------------------------------------------------------------- */
+/* Fits Platt's sigmoid to decision values and 0/1 labels (Lin, Lin and Weng,
+ * 2007); returns A and B with P(y=1|f) = 1 / (1 + exp(A f + B)). */
+void spytag_platt_fit(const double *dec, const unsigned char *y, size_t n,
+                      double *a, double *b);
+/* Stratified folds: documents are grouped by key[i] (e.g. their first
+ * topic), shuffled with the seed, and dealt out to folds 0..k-1 in turn. */
+void spytag_assign_folds(const size_t *key, size_t n, int k,
+                         unsigned long seed, unsigned char *fold);
+/* The threshold on dec that maximises F1; returns it. */
+double spytag_best_threshold(const double *dec, const unsigned char *y,
+                             size_t n);
+
+#endif

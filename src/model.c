@@ -1,0 +1,606 @@
+/*
+ * model.c - the model file: atomic save, checksummed load, accessors.
+ *
+ * Format, version 1.  All integers are little-endian; f32/f64 are IEEE 754
+ * bit patterns stored as little-endian u32/u64; str is a u32 byte length
+ * followed by that many bytes (no NUL).
+ *
+ *   magic      8 bytes  "SPYTAG\x1a\n"
+ *   version    u32      1
+ *   flags      u32      bit 0: multi-class (exactly one topic per document)
+ *   settings   u32 stopwords, u32 stem, u32 ngram_max, u32 min_df,
+ *              f64 max_df, u32 solver, f64 C, u32 balanced,
+ *              u32 tune_folds, u64 seed
+ *   ndocs      u64      training documents
+ *   corpus     str      where the training corpus came from
+ *   ntopics    u32      T, then T times:
+ *                str name, f64 bias, f64 threshold, f64 platt_a,
+ *                f64 platt_b, u32 positives
+ *   nuni       u32      U words, then U times: u8 length, bytes
+ *                       (sorted in byte order, no duplicates)
+ *   npair      u32      P pairs, then P times: u32 first, u32 second
+ *                       (word ids, sorted, no duplicates)
+ *   idf        f32 x (U + P)
+ *   weights    f32 x ((U + P) x T), feature-major: w[f * T + t]
+ *   checksum   u64      XXH64 (seed 0) of every byte before it
+ *
+ * Feature f < U is word f; feature U + p is pair p.  A topic's decision
+ * value is bias + sum over features of weight x tf-idf value; it is
+ * assigned when the value reaches its threshold (multi-label models), or
+ * when it is the largest (multi-class models).  Its score is
+ * 1 / (1 + exp(platt_a x value + platt_b)).
+ *
+ * Nothing in the file depends on the time, the machine or the locale, so
+ * training the same corpus with the same settings gives the same bytes.
+ * Saving writes a temporary file beside the target, fsyncs it and renames
+ * it into place: a crash leaves either the old file or the new one.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#define MAGIC "SPYTAG\x1a\n"
+#define FORMAT_VERSION 1u
+#define MAX_MODEL_BYTES ((size_t)1 << 34)
+
+void spytag_model_free(spytag_model *m)
+{
+    size_t t;
+    if (!m)
+        return;
+    if (m->topics)
+        for (t = 0; t < m->ntopics; t++)
+            free(m->topics[t]);
+    free(m->topics);
+    free(m->bias);
+    free(m->threshold);
+    free(m->platt_a);
+    free(m->platt_b);
+    free(m->positives);
+    free(m->corpus);
+    free(m->w);
+    spytag_vectorizer_clear(&m->vec);
+    free(m);
+}
+
+size_t spytag_model_ntopics(const spytag_model *m) { return m->ntopics; }
+const char *spytag_model_topic(const spytag_model *m, size_t t)
+{
+    return m->topics[t];
+}
+size_t spytag_model_vocab_size(const spytag_model *m)
+{
+    return spytag_vectorizer_size(&m->vec);
+}
+int spytag_model_multiclass(const spytag_model *m) { return m->multiclass; }
+void spytag_model_options(const spytag_model *m, spytag_options *o)
+{
+    *o = m->opt;
+}
+const char *spytag_model_corpus(const spytag_model *m) { return m->corpus; }
+size_t spytag_model_ndocs(const spytag_model *m) { return m->ndocs; }
+double spytag_model_threshold(const spytag_model *m, size_t t)
+{
+    return m->threshold[t];
+}
+size_t spytag_model_positives(const spytag_model *m, size_t t)
+{
+    return m->positives[t];
+}
+
+double spytag_platt_score(const spytag_model *m, size_t t, double margin)
+{
+    double f = m->platt_a[t] * margin + m->platt_b[t];
+    return f >= 0 ? exp(-f) / (1.0 + exp(-f)) : 1.0 / (1.0 + exp(f));
+}
+
+const char *spytag_model_term(const spytag_model *m, uint32_t feature,
+                              char *buf, size_t cap)
+{
+    if (feature >= spytag_vectorizer_size(&m->vec)) {
+        if (cap)
+            buf[0] = '\0';
+        return buf;
+    }
+    return spytag_vectorizer_term(&m->vec, feature, buf, cap);
+}
+
+size_t spytag_model_top_terms(const spytag_model *m, size_t t, size_t k,
+                              uint32_t *features, double *weights)
+{
+    size_t nf = spytag_vectorizer_size(&m->vec), f, n = 0, j;
+    if (t >= m->ntopics)
+        return 0;
+    for (f = 0; f < nf; f++) {
+        double wt = m->w[f * m->ntopics + t];
+        if (wt <= 0 || (n == k && wt <= weights[n - 1]) || k == 0)
+            continue;
+        j = n < k ? n++ : k - 1;          /* insertion into a sorted list */
+        while (j > 0 && weights[j - 1] < wt) {
+            weights[j] = weights[j - 1];
+            features[j] = features[j - 1];
+            j--;
+        }
+        weights[j] = wt;
+        features[j] = (uint32_t)f;
+    }
+    return n;
+}
+
+/* ---- writing ---------------------------------------------------------------- */
+
+typedef struct {
+    unsigned char *p;
+    size_t n, cap;
+    int oom;
+} wbuf;
+
+static void put(wbuf *b, const void *src, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->n + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        unsigned char *np;
+        while (cap < b->n + n)
+            cap *= 2;
+        np = realloc(b->p, cap);
+        if (!np) {
+            b->oom = 1;
+            return;
+        }
+        b->p = np;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, src, n);
+    b->n += n;
+}
+
+static void put_u32(wbuf *b, uint32_t v)
+{
+    unsigned char x[4] = { (unsigned char)v, (unsigned char)(v >> 8),
+                           (unsigned char)(v >> 16), (unsigned char)(v >> 24) };
+    put(b, x, 4);
+}
+
+static void put_u64(wbuf *b, uint64_t v)
+{
+    put_u32(b, (uint32_t)v);
+    put_u32(b, (uint32_t)(v >> 32));
+}
+
+static void put_f64(wbuf *b, double d)
+{
+    uint64_t v;
+    memcpy(&v, &d, 8);
+    put_u64(b, v);
+}
+
+static void put_f32(wbuf *b, float f)
+{
+    uint32_t v;
+    memcpy(&v, &f, 4);
+    put_u32(b, v);
+}
+
+static void put_str(wbuf *b, const char *s)
+{
+    size_t n = strlen(s);
+    put_u32(b, (uint32_t)n);
+    put(b, s, n);
+}
+
+int spytag_model_serialize(const spytag_model *m, unsigned char **buf,
+                           size_t *len)
+{
+    wbuf b = { 0 };
+    const spytag_vectorizer *v = &m->vec;
+    size_t t, i, nf = spytag_vectorizer_size(v);
+
+    put(&b, MAGIC, 8);
+    put_u32(&b, FORMAT_VERSION);
+    put_u32(&b, m->multiclass ? 1u : 0u);
+    put_u32(&b, (uint32_t)m->opt.stopwords);
+    put_u32(&b, (uint32_t)m->opt.stem);
+    put_u32(&b, (uint32_t)m->opt.ngram_max);
+    put_u32(&b, (uint32_t)m->opt.min_df);
+    put_f64(&b, m->opt.max_df);
+    put_u32(&b, (uint32_t)m->opt.solver);
+    put_f64(&b, m->opt.C);
+    put_u32(&b, (uint32_t)m->opt.balanced);
+    put_u32(&b, (uint32_t)m->opt.tune_folds);
+    put_u64(&b, (uint64_t)m->opt.seed);
+    put_u64(&b, (uint64_t)m->ndocs);
+    put_str(&b, m->corpus ? m->corpus : "");
+    put_u32(&b, (uint32_t)m->ntopics);
+    for (t = 0; t < m->ntopics; t++) {
+        put_str(&b, m->topics[t]);
+        put_f64(&b, m->bias[t]);
+        put_f64(&b, m->threshold[t]);
+        put_f64(&b, m->platt_a[t]);
+        put_f64(&b, m->platt_b[t]);
+        put_u32(&b, m->positives[t]);
+    }
+    put_u32(&b, (uint32_t)v->nuni);
+    for (i = 0; i < v->nuni; i++) {
+        size_t n;
+        const char *s = spytag_strtab_str(v->uni, (int32_t)i, &n);
+        unsigned char l = (unsigned char)n;
+        put(&b, &l, 1);
+        put(&b, s, n);
+    }
+    put_u32(&b, (uint32_t)v->npair);
+    for (i = 0; i < v->npair; i++) {
+        uint32_t a, c;
+        spytag_pairtab_get(v->pair, (int32_t)i, &a, &c);
+        put_u32(&b, a);
+        put_u32(&b, c);
+    }
+    for (i = 0; i < nf; i++)
+        put_f32(&b, v->idf[i]);
+    for (i = 0; i < nf * m->ntopics; i++)
+        put_f32(&b, m->w[i]);
+    if (!b.oom)
+        put_u64(&b, XXH64(b.p, b.n, 0));
+    if (b.oom) {
+        free(b.p);
+        return SPYTAG_ENOMEM;
+    }
+    *buf = b.p;
+    *len = b.n;
+    return SPYTAG_OK;
+}
+
+static int write_all(int fd, const unsigned char *p, size_t n)
+{
+    while (n) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+int spytag_model_save(const spytag_model *m, const char *path,
+                      spytag_error *err)
+{
+    unsigned char *buf = NULL;
+    size_t len = 0, n = strlen(path);
+    char *tmp = malloc(n + 16);
+    int fd = -1, rc;
+
+    if (!tmp)
+        return spytag_fail(err, SPYTAG_ENOMEM, path, 0, "out of memory");
+    rc = spytag_model_serialize(m, &buf, &len);
+    if (rc != SPYTAG_OK) {
+        spytag_fail(err, rc, path, 0, "out of memory");
+        goto cleanup;
+    }
+    memcpy(tmp, path, n);
+    memcpy(tmp + n, ".tmp.XXXXXX", 12);
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        rc = spytag_fail(err, SPYTAG_EIO, path, 0,
+                         "cannot create a temporary file: %s", strerror(errno));
+        tmp[0] = '\0';
+        goto cleanup;
+    }
+    if (fchmod(fd, 0644) != 0 || write_all(fd, buf, len) != 0 ||
+        fsync(fd) != 0) {
+        rc = spytag_fail(err, SPYTAG_EIO, path, 0, "cannot write: %s",
+                         strerror(errno));
+        goto cleanup;
+    }
+    if (close(fd) != 0) {
+        fd = -1;
+        rc = spytag_fail(err, SPYTAG_EIO, path, 0, "cannot write: %s",
+                         strerror(errno));
+        goto cleanup;
+    }
+    fd = -1;
+    if (rename(tmp, path) != 0) {
+        rc = spytag_fail(err, SPYTAG_EIO, path, 0, "cannot rename into place: %s",
+                         strerror(errno));
+        goto cleanup;
+    }
+    tmp[0] = '\0';
+    rc = SPYTAG_OK;
+cleanup:
+    if (fd >= 0)
+        close(fd);
+    if (tmp[0])
+        unlink(tmp);
+    free(tmp);
+    free(buf);
+    return rc;
+}
+
+/* ---- reading ---------------------------------------------------------------- */
+
+typedef struct {
+    const unsigned char *p;
+    size_t n, off;
+    int bad;
+} rbuf;
+
+static int need(rbuf *r, size_t k)
+{
+    if (r->bad || r->n - r->off < k) {
+        r->bad = 1;
+        return 0;
+    }
+    return 1;
+}
+
+static uint32_t get_u32(rbuf *r)
+{
+    const unsigned char *x;
+    if (!need(r, 4))
+        return 0;
+    x = r->p + r->off;
+    r->off += 4;
+    return (uint32_t)x[0] | (uint32_t)x[1] << 8 | (uint32_t)x[2] << 16 |
+           (uint32_t)x[3] << 24;
+}
+
+static uint64_t get_u64(rbuf *r)
+{
+    uint64_t lo = get_u32(r);
+    return lo | (uint64_t)get_u32(r) << 32;
+}
+
+static double get_f64(rbuf *r)
+{
+    uint64_t v = get_u64(r);
+    double d;
+    memcpy(&d, &v, 8);
+    return d;
+}
+
+static char *get_str(rbuf *r, size_t max)
+{
+    uint32_t n = get_u32(r);
+    char *s;
+    if (n > max || !need(r, n) || memchr(r->p + r->off, 0, n)) {
+        r->bad = 1;
+        return NULL;
+    }
+    s = malloc((size_t)n + 1);
+    if (!s)
+        return NULL;
+    memcpy(s, r->p + r->off, n);
+    s[n] = '\0';
+    r->off += n;
+    return s;
+}
+
+#define BAD(...) \
+    do { \
+        rc = spytag_fail(err, SPYTAG_EFORMAT, name, 0, __VA_ARGS__); \
+        goto cleanup; \
+    } while (0)
+
+int spytag_model_load_buffer(const unsigned char *buf, size_t len,
+                             const char *name, spytag_model **out,
+                             spytag_error *err)
+{
+    rbuf r = { buf, len, 0, 0 };
+    spytag_model *m = NULL;
+    spytag_vectorizer *v;
+    uint32_t version, flags, T, t, nuni, npair, i;
+    size_t nf, nw;
+    uint64_t sum;
+    int rc = SPYTAG_ENOMEM;
+
+    *out = NULL;
+    if (len < 8 || memcmp(buf, MAGIC, 8) != 0)
+        return spytag_fail(err, SPYTAG_EFORMAT, name, 0,
+                           len == 0 ? "empty file, not a spytag model"
+                                    : "not a spytag model (bad magic)");
+    r.off = 8;
+    version = get_u32(&r);
+    if (r.bad)
+        return spytag_fail(err, SPYTAG_EFORMAT, name, 0, "truncated model");
+    if (version != FORMAT_VERSION)
+        return spytag_fail(err, SPYTAG_EVERSION, name, 0,
+                           "model format version %u; this spytag reads "
+                           "version %u", version, FORMAT_VERSION);
+    if (len < 8 + 4 + 8)
+        return spytag_fail(err, SPYTAG_EFORMAT, name, 0, "truncated model");
+    memcpy(&sum, buf + len - 8, 8);
+    {
+        const unsigned char *x = buf + len - 8;
+        sum = 0;
+        for (i = 0; i < 8; i++)
+            sum |= (uint64_t)x[i] << (8 * i);
+    }
+    if (XXH64(buf, len - 8, 0) != sum)
+        return spytag_fail(err, SPYTAG_ECHECKSUM, name, 0,
+                           "checksum mismatch: the model is truncated or "
+                           "corrupt");
+    r.n = len - 8;
+
+    flags = get_u32(&r);
+    if (flags > 1)
+        return spytag_fail(err, SPYTAG_EFORMAT, name, 0, "unknown flags");
+    {
+        spytag_options o;
+        spytag_options_init(&o);
+        o.stopwords = (int)get_u32(&r);
+        o.stem = (int)get_u32(&r);
+        o.ngram_max = (int)get_u32(&r);
+        o.min_df = (int)get_u32(&r);
+        o.max_df = get_f64(&r);
+        o.solver = (int)get_u32(&r);
+        o.C = get_f64(&r);
+        o.balanced = (int)get_u32(&r);
+        o.tune_folds = (int)get_u32(&r);
+        o.seed = (unsigned long)get_u64(&r);
+        if (r.bad || o.stopwords > 1 || o.stem > 1 || o.ngram_max < 1 ||
+            o.ngram_max > 2 || o.solver > 1)
+            return spytag_fail(err, SPYTAG_EFORMAT, name, 0,
+                               "bad settings block");
+        {
+            uint64_t nd = get_u64(&r);
+            char *corpus = get_str(&r, 1u << 16);
+            T = get_u32(&r);
+            if (r.bad || !corpus || T == 0 || T > SPYTAG_MAX_TOPICS) {
+                free(corpus);
+                return spytag_fail(err, r.bad || corpus ? SPYTAG_EFORMAT
+                                                        : SPYTAG_ENOMEM,
+                                   name, 0, "bad header");
+            }
+            m = spytag_model_alloc(T);
+            if (!m) {
+                free(corpus);
+                return spytag_fail(err, SPYTAG_ENOMEM, name, 0,
+                                   "out of memory");
+            }
+            m->corpus = corpus;
+            m->ndocs = (size_t)nd;
+            m->opt = o;
+            m->multiclass = (int)(flags & 1);
+        }
+    }
+    for (t = 0; t < T; t++) {
+        m->topics[t] = get_str(&r, 128);
+        if (!m->topics[t]) {
+            if (r.bad)
+                BAD("bad topic name");
+            goto cleanup;
+        }
+        m->bias[t] = get_f64(&r);
+        m->threshold[t] = get_f64(&r);
+        m->platt_a[t] = get_f64(&r);
+        m->platt_b[t] = get_f64(&r);
+        m->positives[t] = get_u32(&r);
+        if (!isfinite(m->bias[t]) || !isfinite(m->threshold[t]) ||
+            !isfinite(m->platt_a[t]) || !isfinite(m->platt_b[t]))
+            BAD("non-finite number in topic '%s'", m->topics[t]);
+    }
+    v = &m->vec;
+    v->ngram_max = m->opt.ngram_max;
+    nuni = get_u32(&r);
+    if (r.bad || nuni > SPYTAG_MAX_VOCAB || nuni > r.n - r.off)
+        BAD("bad vocabulary size");
+    v->uni = spytag_strtab_new(nuni);
+    if (!v->uni)
+        goto cleanup;
+    for (i = 0; i < nuni; i++) {
+        unsigned l;
+        if (!need(&r, 1))
+            BAD("truncated vocabulary");
+        l = r.p[r.off++];
+        if (l == 0 || l > SPYTAG_MAX_TOKEN_BYTES || !need(&r, l))
+            BAD("bad word %u in the vocabulary", i);
+        if (spytag_strtab_intern(v->uni, (const char *)r.p + r.off, l) !=
+            (int32_t)i)
+            BAD("word %u is repeated in the vocabulary", i);
+        r.off += l;
+    }
+    v->nuni = nuni;
+    npair = get_u32(&r);
+    if (r.bad || npair > SPYTAG_MAX_VOCAB - nuni ||
+        (size_t)npair * 8 > r.n - r.off)
+        BAD("bad number of word pairs");
+    v->pair = spytag_pairtab_new(npair);
+    if (!v->pair)
+        goto cleanup;
+    for (i = 0; i < npair; i++) {
+        uint32_t a = get_u32(&r), b = get_u32(&r);
+        if (a >= nuni || b >= nuni)
+            BAD("word pair %u names a missing word", i);
+        if (spytag_pairtab_intern(v->pair, a, b) != (int32_t)i)
+            BAD("word pair %u is repeated", i);
+    }
+    v->npair = npair;
+    nf = (size_t)nuni + npair;
+    nw = nf * T;
+    if ((nf + nw) * 4 != r.n - r.off)
+        BAD("weights do not match the vocabulary (%zu bytes left, %zu "
+            "expected)", r.n - r.off, (nf + nw) * 4);
+    v->idf = malloc((nf + 1) * sizeof *v->idf);
+    m->w = malloc((nw + 1) * sizeof *m->w);
+    if (!v->idf || !m->w)
+        goto cleanup;
+    for (i = 0; i < nf; i++) {
+        uint32_t x = get_u32(&r);
+        memcpy(&v->idf[i], &x, 4);
+        if (!isfinite(v->idf[i]))
+            BAD("non-finite idf");
+    }
+    {
+        size_t j;
+        for (j = 0; j < nw; j++) {
+            uint32_t x = get_u32(&r);
+            memcpy(&m->w[j], &x, 4);
+            if (!isfinite(m->w[j]))
+                BAD("non-finite weight");
+        }
+    }
+    *out = m;
+    m = NULL;
+    rc = SPYTAG_OK;
+cleanup:
+    if (rc == SPYTAG_ENOMEM)
+        spytag_fail(err, rc, name, 0, "out of memory");
+    spytag_model_free(m);
+    return rc;
+}
+
+int spytag_model_load(const char *path, spytag_model **out, spytag_error *err)
+{
+    int fd = open(path, O_RDONLY), rc;
+    struct stat st;
+    unsigned char *buf = NULL;
+    size_t len = 0;
+
+    *out = NULL;
+    if (fd < 0)
+        return spytag_fail(err, SPYTAG_EIO, path, 0, "cannot open: %s",
+                           strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return spytag_fail(err, SPYTAG_EIO, path, 0, "not a regular file");
+    }
+    if ((uint64_t)st.st_size > MAX_MODEL_BYTES) {
+        close(fd);
+        return spytag_fail(err, SPYTAG_ELIMIT, path, 0, "model file too large");
+    }
+    buf = malloc((size_t)st.st_size + 1);
+    if (!buf) {
+        close(fd);
+        return spytag_fail(err, SPYTAG_ENOMEM, path, 0, "out of memory");
+    }
+    while (len < (size_t)st.st_size) {
+        ssize_t k = read(fd, buf + len, (size_t)st.st_size - len);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            rc = spytag_fail(err, SPYTAG_EIO, path, 0, "cannot read: %s",
+                             strerror(errno));
+            close(fd);
+            free(buf);
+            return rc;
+        }
+        if (k == 0)
+            break;
+        len += (size_t)k;
+    }
+    close(fd);
+    rc = spytag_model_load_buffer(buf, len, path, out, err);
+    free(buf);
+    return rc;
+}

@@ -1,0 +1,528 @@
+/*
+ * tfidf.c - tokens to sublinear TF-IDF vectors.
+ *
+ * Features are the vocabulary's words and, with ngram_max 2, pairs of
+ * adjacent words (stop words are removed first, as in scikit-learn, so a pair
+ * may bridge one).  A pair can only be a feature when both its words are, so
+ * at classification time a pair is looked up by its two word ids, never by
+ * its string.  A word outside the vocabulary breaks the chain of pairs.
+ *
+ * Value of feature f in document d:
+ *     tf(f, d) = 1 + ln(count of f in d)             (sublinear)
+ *     idf(f)   = ln((1 + N) / (1 + df(f))) + 1        (smoothed)
+ * then the vector is scaled to unit L2 norm.  N is the number of training
+ * documents and df(f) the number that contain f.  Features found in fewer
+ * than min_df documents, or in more than max_df x N, are not kept.
+ *
+ * Classification keeps a per-classifier cache from raw token (after
+ * normalisation, before stop words and stemming) to word id, so stemming
+ * and stop-word checks run once per distinct raw token, and no token
+ * allocates memory.
+ */
+#include "internal.h"
+#include "tokenize.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ID_STOP (-2)               /* raw token is a stop word */
+#define ID_NONE (-1)               /* not in the vocabulary */
+#define CACHE_MAX (1u << 20)       /* raw tokens remembered per classifier */
+
+void spytag_vectorizer_clear(spytag_vectorizer *v)
+{
+    if (!v)
+        return;
+    spytag_strtab_free(v->uni);
+    spytag_pairtab_free(v->pair);
+    free(v->idf);
+    memset(v, 0, sizeof *v);
+}
+
+size_t spytag_vectorizer_size(const spytag_vectorizer *v)
+{
+    return v->nuni + v->npair;
+}
+
+const char *spytag_vectorizer_term(const spytag_vectorizer *v, uint32_t f,
+                                   char *buf, size_t cap)
+{
+    uint32_t a, b;
+    if (f < v->nuni)
+        return spytag_strtab_str(v->uni, (int32_t)f, NULL);
+    spytag_pairtab_get(v->pair, (int32_t)(f - v->nuni), &a, &b);
+    snprintf(buf, cap, "%s %s", spytag_strtab_str(v->uni, (int32_t)a, NULL),
+             spytag_strtab_str(v->uni, (int32_t)b, NULL));
+    return buf;
+}
+
+/* ---- classification-time vectoriser ------------------------------------ */
+
+int spytag_vecbuf_init(spytag_vecbuf *b, const spytag_vectorizer *v,
+                       const spytag_options *o)
+{
+    size_t nf = spytag_vectorizer_size(v);
+    memset(b, 0, sizeof *b);
+    b->v = v;
+    b->prev = -1;
+    b->count = calloc(nf ? nf : 1, sizeof *b->count);
+    b->touched = malloc((nf ? nf : 1) * sizeof *b->touched);
+    b->out = malloc((nf ? nf : 1) * sizeof *b->out);
+    b->cache = spytag_strtab_new(4096);
+    b->cache_cap = 4096;
+    b->cache_id = malloc(b->cache_cap * sizeof *b->cache_id);
+    b->tk = spytag_tokenizer_new(o);
+    b->cap = nf;
+    if (!b->count || !b->touched || !b->out || !b->cache || !b->cache_id ||
+        !b->tk) {
+        spytag_vecbuf_free(b);
+        return SPYTAG_ENOMEM;
+    }
+    return SPYTAG_OK;
+}
+
+void spytag_vecbuf_free(spytag_vecbuf *b)
+{
+    if (!b)
+        return;
+    free(b->count);
+    free(b->touched);
+    free(b->out);
+    spytag_strtab_free(b->cache);
+    free(b->cache_id);
+    spytag_tokenizer_free(b->tk);
+    memset(b, 0, sizeof *b);
+}
+
+static inline void bump(spytag_vecbuf *b, uint32_t f)
+{
+    if (b->count[f]++ == 0)
+        b->touched[b->ntouched++] = f;
+}
+
+/* The word id of a raw token, through the cache. */
+static int32_t word_id(spytag_vecbuf *b, const char *raw, size_t len)
+{
+    int32_t ci = spytag_strtab_find(b->cache, raw, len);
+    const char *fin;
+    size_t n;
+    int32_t id;
+
+    if (ci >= 0)
+        return b->cache_id[ci];
+    n = spytag_token_final(b->tk, raw, len, &fin);
+    id = n ? spytag_strtab_find(b->v->uni, fin, n) : ID_STOP;
+    if (spytag_strtab_size(b->cache) < CACHE_MAX) {
+        size_t k = spytag_strtab_size(b->cache);
+        if (k == b->cache_cap) {
+            int32_t *p = realloc(b->cache_id, 2 * k * sizeof *p);
+            if (!p)
+                return id;         /* no room to remember: still correct */
+            b->cache_id = p;
+            b->cache_cap = 2 * k;
+        }
+        ci = spytag_strtab_intern(b->cache, raw, len);
+        if (ci >= 0)
+            b->cache_id[ci] = id;
+    }
+    return id;
+}
+
+static int vec_token(const char *raw, size_t len, void *user)
+{
+    spytag_vecbuf *b = user;
+    int32_t id = word_id(b, raw, len);
+
+    if (id == ID_STOP)
+        return 0;
+    if (id < 0) {
+        b->prev = -1;
+        return 0;
+    }
+    bump(b, (uint32_t)id);
+    if (b->v->ngram_max >= 2 && b->prev >= 0) {
+        int32_t p = spytag_pairtab_find(b->v->pair, (uint32_t)b->prev,
+                                        (uint32_t)id);
+        if (p >= 0)
+            bump(b, (uint32_t)(b->v->nuni + (size_t)p));
+    }
+    b->prev = id;
+    return 0;
+}
+
+long spytag_vectorize(spytag_vecbuf *b, const char *text, size_t len)
+{
+    const spytag_vectorizer *v = b->v;
+    double norm = 0.0;
+    size_t i;
+
+    b->ntouched = 0;
+    b->prev = -1;
+    spytag_tokenize_raw(b->tk, text, len, vec_token, b);
+    for (i = 0; i < b->ntouched; i++) {
+        uint32_t f = b->touched[i];
+        double val = (1.0 + log((double)b->count[f])) * v->idf[f];
+        b->count[f] = 0;
+        b->out[i].index = f;
+        b->out[i].value = (float)val;
+        norm += val * val;
+    }
+    if (norm > 0.0) {
+        double inv = 1.0 / sqrt(norm);
+        for (i = 0; i < b->ntouched; i++)
+            b->out[i].value = (float)(b->out[i].value * inv);
+    }
+    return (long)b->ntouched;
+}
+
+/* ---- fitting ---------------------------------------------------------------- */
+
+/* Growable array of int32. */
+typedef struct {
+    int32_t *a;
+    size_t n, cap;
+} ivec;
+
+static int ivec_push(ivec *v, int32_t x)
+{
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 1024;
+        int32_t *a = realloc(v->a, cap * sizeof *a);
+        if (!a)
+            return -1;
+        v->a = a;
+        v->cap = cap;
+    }
+    v->a[v->n++] = x;
+    return 0;
+}
+
+static int ivec_fill(ivec *v, size_t n, int32_t x)
+{
+    while (v->n < n)
+        if (ivec_push(v, x) != 0)
+            return -1;
+    return 0;
+}
+
+struct fit_ctx {
+    spytag_tokenizer *tk;
+    spytag_strtab *raw;          /* raw token -> raw id */
+    ivec raw_final;              /* raw id -> term id or ID_STOP */
+    spytag_strtab *terms;        /* final token -> term id */
+    ivec tokens;                 /* all documents' term ids, in order */
+    int failed;
+};
+
+static int fit_token(const char *raw, size_t len, void *user)
+{
+    struct fit_ctx *x = user;
+    int32_t rid = spytag_strtab_intern(x->raw, raw, len), tid;
+
+    if (rid < 0)
+        goto oom;
+    if ((size_t)rid >= x->raw_final.n) {
+        const char *fin;
+        size_t n = spytag_token_final(x->tk, raw, len, &fin);
+        tid = n ? spytag_strtab_intern(x->terms, fin, n) : ID_STOP;
+        if (n && tid < 0)
+            goto oom;
+        if (ivec_push(&x->raw_final, tid) != 0)
+            goto oom;
+    }
+    tid = x->raw_final.a[rid];
+    if (tid == ID_STOP)
+        return 0;
+    if (ivec_push(&x->tokens, tid) != 0)
+        goto oom;
+    return 0;
+oom:
+    x->failed = 1;
+    return 1;
+}
+
+/* Sorting helpers (qsort with a context through a file-local pointer is not
+ * thread-safe, so the keys are copied into the sorted records instead). */
+struct term_key {
+    const char *s;
+    size_t len;
+    int32_t tid;
+};
+
+static int cmp_term(const void *a, const void *b)
+{
+    const struct term_key *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->s, y->s, n);
+    if (c)
+        return c;
+    return (x->len > y->len) - (x->len < y->len);
+}
+
+struct pair_key {
+    uint64_t key;
+    int32_t pid;
+};
+
+static int cmp_pair(const void *a, const void *b)
+{
+    const struct pair_key *x = a, *y = b;
+    return (x->key > y->key) - (x->key < y->key);
+}
+
+static int cmp_feat(const void *a, const void *b)
+{
+    const spytag_feat *x = a, *y = b;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+static int keep_df(int32_t df, const spytag_options *o, size_t ndocs)
+{
+    if (df < o->min_df)
+        return 0;
+    if (o->max_df < 1.0 && (double)df > o->max_df * (double)ndocs)
+        return 0;
+    return 1;
+}
+
+static float idf_of(int32_t df, size_t ndocs)
+{
+    return (float)(log((1.0 + (double)ndocs) / (1.0 + (double)df)) + 1.0);
+}
+
+int spytag_vectorizer_fit(spytag_vectorizer *v, const spytag_corpus *c,
+                          const unsigned char *use, const spytag_options *o,
+                          spytag_feat ***rows_out, uint32_t **rowlen_out,
+                          spytag_error *err)
+{
+    struct fit_ctx x;
+    size_t ndocs_all = spytag_corpus_size(c), nsel = 0, d, i, k;
+    size_t *start = NULL;                 /* token range per selected doc */
+    ivec df = { 0 }, last = { 0 }, map = { 0 };
+    ivec pdf = { 0 }, plast = { 0 }, pmap = { 0 };
+    spytag_pairtab *tmp_pairs = NULL;
+    struct term_key *tk = NULL;
+    struct pair_key *pk = NULL;
+    spytag_feat **rows = NULL;
+    uint32_t *rowlen = NULL, *count = NULL, *touched = NULL;
+    int rc = SPYTAG_ENOMEM;
+
+    memset(&x, 0, sizeof x);
+    memset(v, 0, sizeof *v);
+    v->ngram_max = o->ngram_max >= 2 ? 2 : 1;
+    x.tk = spytag_tokenizer_new(o);
+    x.raw = spytag_strtab_new(1 << 16);
+    x.terms = spytag_strtab_new(1 << 16);
+    start = malloc((ndocs_all + 1) * sizeof *start);
+    if (!x.tk || !x.raw || !x.terms || !start)
+        goto cleanup;
+
+    /* pass 1: tokens, and the document frequency of each word */
+    for (d = 0; d < ndocs_all; d++) {
+        const char *text;
+        size_t len;
+        if (use && !use[d])
+            continue;
+        text = spytag_corpus_text(c, d, &len);
+        start[nsel] = x.tokens.n;
+        spytag_tokenize_raw(x.tk, text, len, fit_token, &x);
+        if (x.failed)
+            goto cleanup;
+        if (ivec_fill(&df, spytag_strtab_size(x.terms), 0) ||
+            ivec_fill(&last, spytag_strtab_size(x.terms), -1))
+            goto cleanup;
+        for (i = start[nsel]; i < x.tokens.n; i++) {
+            int32_t t = x.tokens.a[i];
+            if (last.a[t] != (int32_t)nsel) {
+                last.a[t] = (int32_t)nsel;
+                df.a[t]++;
+            }
+        }
+        nsel++;
+        if (o->progress && (nsel % 1024) == 0)
+            o->progress(o->progress_user, "reading", nsel, ndocs_all);
+    }
+    start[nsel] = x.tokens.n;
+    if (nsel == 0) {
+        rc = spytag_fail(err, SPYTAG_EEMPTY, spytag_corpus_source(c), 0,
+                         "no documents to train on");
+        goto cleanup;
+    }
+
+    /* the words kept, in byte order */
+    tk = malloc((df.n ? df.n : 1) * sizeof *tk);
+    if (!tk || ivec_fill(&map, df.n, ID_NONE))
+        goto cleanup;
+    for (i = 0, k = 0; i < df.n; i++) {
+        if (!keep_df(df.a[i], o, nsel))
+            continue;
+        tk[k].s = spytag_strtab_str(x.terms, (int32_t)i, &tk[k].len);
+        tk[k].tid = (int32_t)i;
+        k++;
+    }
+    if (k > SPYTAG_MAX_VOCAB) {
+        rc = spytag_fail(err, SPYTAG_ELIMIT, spytag_corpus_source(c), 0,
+                         "vocabulary of %zu words exceeds the limit of %u",
+                         k, (unsigned)SPYTAG_MAX_VOCAB);
+        goto cleanup;
+    }
+    qsort(tk, k, sizeof *tk, cmp_term);
+    v->uni = spytag_strtab_new(k);
+    if (!v->uni)
+        goto cleanup;
+    for (i = 0; i < k; i++) {
+        if (spytag_strtab_intern(v->uni, tk[i].s, tk[i].len) != (int32_t)i)
+            goto cleanup;
+        map.a[tk[i].tid] = (int32_t)i;
+    }
+    v->nuni = k;
+
+    /* pass 2: pairs of adjacent kept words, and their frequency */
+    v->pair = spytag_pairtab_new(v->ngram_max >= 2 ? 1 << 16 : 1);
+    if (!v->pair)
+        goto cleanup;
+    if (v->ngram_max >= 2) {
+        tmp_pairs = spytag_pairtab_new(1 << 16);
+        if (!tmp_pairs)
+            goto cleanup;
+        for (d = 0; d < nsel; d++) {
+            int32_t prev = -1;
+            for (i = start[d]; i < start[d + 1]; i++) {
+                int32_t f = map.a[x.tokens.a[i]], p;
+                if (f >= 0 && prev >= 0) {
+                    p = spytag_pairtab_intern(tmp_pairs, (uint32_t)prev,
+                                              (uint32_t)f);
+                    if (p < 0 || ivec_fill(&pdf, (size_t)p + 1, 0) ||
+                        ivec_fill(&plast, (size_t)p + 1, -1))
+                        goto cleanup;
+                    if (plast.a[p] != (int32_t)d) {
+                        plast.a[p] = (int32_t)d;
+                        pdf.a[p]++;
+                    }
+                }
+                prev = f;
+            }
+        }
+        pk = malloc((pdf.n ? pdf.n : 1) * sizeof *pk);
+        if (!pk || ivec_fill(&pmap, pdf.n, ID_NONE))
+            goto cleanup;
+        for (i = 0, k = 0; i < pdf.n; i++) {
+            uint32_t a, b;
+            if (!keep_df(pdf.a[i], o, nsel))
+                continue;
+            spytag_pairtab_get(tmp_pairs, (int32_t)i, &a, &b);
+            pk[k].key = ((uint64_t)a << 32) | b;
+            pk[k].pid = (int32_t)i;
+            k++;
+        }
+        if (v->nuni + k > SPYTAG_MAX_VOCAB) {
+            rc = spytag_fail(err, SPYTAG_ELIMIT, spytag_corpus_source(c), 0,
+                             "vocabulary of %zu terms exceeds the limit of %u",
+                             v->nuni + k, (unsigned)SPYTAG_MAX_VOCAB);
+            goto cleanup;
+        }
+        qsort(pk, k, sizeof *pk, cmp_pair);
+        for (i = 0; i < k; i++) {
+            if (spytag_pairtab_intern(v->pair, (uint32_t)(pk[i].key >> 32),
+                                      (uint32_t)pk[i].key) != (int32_t)i)
+                goto cleanup;
+            pmap.a[pk[i].pid] = (int32_t)(v->nuni + i);
+        }
+        v->npair = k;
+    }
+
+    /* idf */
+    v->idf = malloc((spytag_vectorizer_size(v) + 1) * sizeof *v->idf);
+    if (!v->idf)
+        goto cleanup;
+    for (i = 0; i < df.n; i++)
+        if (map.a[i] >= 0)
+            v->idf[map.a[i]] = idf_of(df.a[i], nsel);
+    for (i = 0; i < pdf.n; i++)
+        if (pmap.a[i] >= 0)
+            v->idf[pmap.a[i]] = idf_of(pdf.a[i], nsel);
+
+    /* pass 3: the vectors */
+    rows = calloc(nsel, sizeof *rows);
+    rowlen = calloc(nsel, sizeof *rowlen);
+    count = calloc(spytag_vectorizer_size(v) + 1, sizeof *count);
+    touched = malloc((spytag_vectorizer_size(v) + 1) * sizeof *touched);
+    if (!rows || !rowlen || !count || !touched)
+        goto cleanup;
+    for (d = 0; d < nsel; d++) {
+        size_t nt = 0;
+        int32_t prev = -1;
+        double norm = 0.0;
+        spytag_feat *row;
+        for (i = start[d]; i < start[d + 1]; i++) {
+            int32_t f = map.a[x.tokens.a[i]];
+            if (f >= 0) {
+                if (count[f]++ == 0)
+                    touched[nt++] = (uint32_t)f;
+                if (v->ngram_max >= 2 && prev >= 0) {
+                    int32_t p = spytag_pairtab_find(v->pair, (uint32_t)prev,
+                                                    (uint32_t)f);
+                    if (p >= 0) {
+                        uint32_t pf = (uint32_t)(v->nuni + (size_t)p);
+                        if (count[pf]++ == 0)
+                            touched[nt++] = pf;
+                    }
+                }
+            }
+            prev = f;
+        }
+        row = malloc((nt ? nt : 1) * sizeof *row);
+        if (!row)
+            goto cleanup;
+        for (i = 0; i < nt; i++) {
+            uint32_t f = touched[i];
+            double val = (1.0 + log((double)count[f])) * v->idf[f];
+            count[f] = 0;
+            row[i].index = f;
+            row[i].value = (float)val;
+            norm += val * val;
+        }
+        if (norm > 0.0)
+            for (i = 0; i < nt; i++)
+                row[i].value = (float)(row[i].value / sqrt(norm));
+        qsort(row, nt, sizeof *row, cmp_feat);
+        rows[d] = row;
+        rowlen[d] = (uint32_t)nt;
+    }
+    *rows_out = rows;
+    *rowlen_out = rowlen;
+    rows = NULL;
+    rowlen = NULL;
+    rc = SPYTAG_OK;
+
+cleanup:
+    if (rc == SPYTAG_ENOMEM)
+        spytag_fail(err, rc, spytag_corpus_source(c), 0,
+                    "out of memory while building the vocabulary");
+    if (rc != SPYTAG_OK)
+        spytag_vectorizer_clear(v);
+    if (rows)
+        for (d = 0; d < nsel; d++)
+            free(rows[d]);
+    free(rows);
+    free(rowlen);
+    free(count);
+    free(touched);
+    free(tk);
+    free(pk);
+    free(start);
+    free(df.a);
+    free(last.a);
+    free(map.a);
+    free(pdf.a);
+    free(plast.a);
+    free(pmap.a);
+    free(x.raw_final.a);
+    free(x.tokens.a);
+    spytag_pairtab_free(tmp_pairs);
+    spytag_strtab_free(x.raw);
+    spytag_strtab_free(x.terms);
+    spytag_tokenizer_free(x.tk);
+    return rc;
+}

@@ -1,0 +1,587 @@
+/*
+ * train.c - one-vs-rest linear SVMs, per-topic thresholds and calibration.
+ *
+ * For each topic, a binary linear SVM separates the documents that carry it
+ * from all others (documents with no topic are negatives for every topic).
+ * The solver is LIBLINEAR's dual coordinate descent for the L2-regularised
+ * L2-loss SVM (default) or libsvm's C-SVC with a linear kernel; either way
+ * the result is folded into one weight vector and a bias per topic, so
+ * prediction costs the same whatever the number of support vectors.
+ *
+ * Thresholds and scores.  With tune_folds = k > 1, each topic's SVM is also
+ * trained k times on k-1 folds of the data (folds fixed by the seed) to get
+ * an out-of-fold decision value for every document.  From those:
+ *   - the threshold on the decision value that maximises the topic's F1 on
+ *     held-out data (multi-label models), and
+ *   - Platt's sigmoid, so that scores are probability-like.
+ * With tune_folds = 0 the threshold is 0 and the sigmoid is fixed.
+ *
+ * Multi-class corpora (every document has exactly one label) get
+ * multiclass = 1: prediction then assigns exactly one topic, the one with
+ * the largest decision value.
+ */
+#include "internal.h"
+
+#include <linear.h>
+#include <libsvm/svm.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void spytag_options_init(spytag_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->stopwords = 1;
+    o->stem = 0;
+    o->ngram_max = 2;
+    o->min_df = 2;
+    o->max_df = 1.0;
+    o->solver = SPYTAG_SOLVER_LIBLINEAR;
+    o->C = 1.0;
+    o->balanced = 0;
+    o->tune_folds = 3;
+    o->multiclass = SPYTAG_AUTO;
+    o->seed = 1;
+    o->threads = 1;
+}
+
+static void quiet(const char *s)
+{
+    (void)s;
+}
+
+/* A small deterministic generator (SplitMix64) for fold assignment. */
+static uint64_t next_rand(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* ---- Platt scaling and thresholds --------------------------------------- */
+
+void spytag_platt_fit(const double *dec, const unsigned char *y, size_t n,
+                      double *a_out, double *b_out)
+{
+    double prior1 = 0, prior0, hi, lo, a, b, fval = 0;
+    const int max_iter = 100;
+    const double min_step = 1e-10, sigma = 1e-12, eps = 1e-5;
+    size_t i;
+    int it;
+
+    for (i = 0; i < n; i++)
+        prior1 += y[i] ? 1 : 0;
+    prior0 = (double)n - prior1;
+    hi = (prior1 + 1.0) / (prior1 + 2.0);
+    lo = 1.0 / (prior0 + 2.0);
+    a = 0.0;
+    b = log((prior0 + 1.0) / (prior1 + 1.0));
+    for (i = 0; i < n; i++) {
+        double t = y[i] ? hi : lo, f = dec[i] * a + b;
+        fval += f >= 0 ? t * f + log1p(exp(-f)) : (t - 1) * f + log1p(exp(f));
+    }
+    for (it = 0; it < max_iter; it++) {
+        double h11 = sigma, h22 = sigma, h21 = 0, g1 = 0, g2 = 0;
+        double det, da, db, gd, step;
+        for (i = 0; i < n; i++) {
+            double t = y[i] ? hi : lo, f = dec[i] * a + b, p, q, d2, d1;
+            if (f >= 0) {
+                p = exp(-f) / (1.0 + exp(-f));
+                q = 1.0 / (1.0 + exp(-f));
+            } else {
+                p = 1.0 / (1.0 + exp(f));
+                q = exp(f) / (1.0 + exp(f));
+            }
+            d2 = p * q;
+            h11 += dec[i] * dec[i] * d2;
+            h22 += d2;
+            h21 += dec[i] * d2;
+            d1 = t - p;
+            g1 += dec[i] * d1;
+            g2 += d1;
+        }
+        if (fabs(g1) < eps && fabs(g2) < eps)
+            break;
+        det = h11 * h22 - h21 * h21;
+        da = -(h22 * g1 - h21 * g2) / det;
+        db = -(-h21 * g1 + h11 * g2) / det;
+        gd = g1 * da + g2 * db;
+        for (step = 1.0; step >= min_step; step /= 2.0) {
+            double na = a + step * da, nb = b + step * db, nf = 0;
+            for (i = 0; i < n; i++) {
+                double t = y[i] ? hi : lo, f = dec[i] * na + nb;
+                nf += f >= 0 ? t * f + log1p(exp(-f))
+                             : (t - 1) * f + log1p(exp(f));
+            }
+            if (nf < fval + 0.0001 * step * gd) {
+                a = na;
+                b = nb;
+                fval = nf;
+                break;
+            }
+        }
+        if (step < min_step)
+            break;
+    }
+    *a_out = a;
+    *b_out = b;
+}
+
+struct scored {
+    double dec;
+    unsigned char y;
+};
+
+static int cmp_scored_desc(const void *p, const void *q)
+{
+    const struct scored *x = p, *z = q;
+    if (x->dec != z->dec)
+        return x->dec < z->dec ? 1 : -1;
+    return (int)z->y - (int)x->y;
+}
+
+double spytag_best_threshold(const double *dec, const unsigned char *y,
+                             size_t n)
+{
+    struct scored *s = malloc((n ? n : 1) * sizeof *s);
+    size_t i, pos = 0, tp = 0, fp = 0;
+    double best_f1 = -1.0, thr = 0.0;
+
+    if (!s)
+        return 0.0;
+    for (i = 0; i < n; i++) {
+        s[i].dec = dec[i];
+        s[i].y = y[i] ? 1 : 0;
+        pos += s[i].y;
+    }
+    qsort(s, n, sizeof *s, cmp_scored_desc);
+    for (i = 0; i < n; i++) {
+        double f1;
+        tp += s[i].y;
+        fp += !s[i].y;
+        if (i + 1 < n && s[i + 1].dec == s[i].dec)
+            continue;          /* cut only between distinct values */
+        f1 = 2.0 * (double)tp / (double)(tp + fp + pos);
+        if (f1 > best_f1) {
+            best_f1 = f1;
+            thr = i + 1 < n ? (s[i].dec + s[i + 1].dec) / 2.0
+                            : s[i].dec - 1e-3;
+        }
+    }
+    free(s);
+    return thr;
+}
+
+/* ---- solvers ------------------------------------------------------------- */
+
+struct problem_data {
+    size_t n;                 /* documents */
+    size_t nf;                /* features */
+    spytag_feat **rows;
+    uint32_t *rowlen;
+    struct feature_node **lx; /* LIBLINEAR rows, bias node included */
+    struct svm_node **sx;     /* libsvm rows */
+};
+
+static void problem_free(struct problem_data *p)
+{
+    size_t i;
+    if (p->lx) {
+        for (i = 0; i < p->n; i++)
+            free(p->lx[i]);
+        free(p->lx);
+    }
+    if (p->sx) {
+        for (i = 0; i < p->n; i++)
+            free(p->sx[i]);
+        free(p->sx);
+    }
+    if (p->rows) {
+        for (i = 0; i < p->n; i++)
+            free(p->rows[i]);
+        free(p->rows);
+    }
+    free(p->rowlen);
+}
+
+static int problem_build(struct problem_data *p, int solver)
+{
+    size_t i, j;
+    if (solver == SPYTAG_SOLVER_LIBSVM) {
+        p->sx = calloc(p->n, sizeof *p->sx);
+        if (!p->sx)
+            return -1;
+        for (i = 0; i < p->n; i++) {
+            struct svm_node *x = malloc((p->rowlen[i] + 1) * sizeof *x);
+            if (!x)
+                return -1;
+            for (j = 0; j < p->rowlen[i]; j++) {
+                x[j].index = (int)p->rows[i][j].index + 1;
+                x[j].value = p->rows[i][j].value;
+            }
+            x[j].index = -1;
+            p->sx[i] = x;
+        }
+        return 0;
+    }
+    p->lx = calloc(p->n, sizeof *p->lx);
+    if (!p->lx)
+        return -1;
+    for (i = 0; i < p->n; i++) {
+        struct feature_node *x = malloc((p->rowlen[i] + 2) * sizeof *x);
+        if (!x)
+            return -1;
+        for (j = 0; j < p->rowlen[i]; j++) {
+            x[j].index = (int)p->rows[i][j].index + 1;
+            x[j].value = p->rows[i][j].value;
+        }
+        x[j].index = (int)p->nf + 1;    /* the bias feature */
+        x[j].value = 1.0;
+        x[j + 1].index = -1;
+        p->lx[i] = x;
+    }
+    return 0;
+}
+
+/* Trains topic labels y (0/1) on the documents with sel[i] (NULL: all).
+ * Fills w (nf entries) and *bias.  Returns 0, or -1 on failure. */
+static int fit_binary(const struct problem_data *p, const unsigned char *y,
+                      const unsigned char *sel, const spytag_options *o,
+                      double *w, double *bias)
+{
+    size_t i, k = 0, npos = 0;
+    double *yy = malloc(p->n * sizeof *yy);
+    int labels[2] = { +1, -1 };
+    double weights[2] = { 1.0, 1.0 };
+    int rc = -1;
+
+    if (!yy)
+        return -1;
+    memset(w, 0, p->nf * sizeof *w);
+    *bias = 0.0;
+    for (i = 0; i < p->n; i++)
+        if (!sel || sel[i])
+            npos += y[i] ? 1 : 0;
+    for (i = 0; i < p->n; i++)
+        if (!sel || sel[i])
+            k++;
+    if (npos == 0 || npos == k) {
+        /* one class only: a constant decision */
+        *bias = npos ? 1.0 : -1.0;
+        free(yy);
+        return 0;
+    }
+    if (o->balanced) {
+        double r = (double)(k - npos) / (double)npos;
+        weights[0] = r > 10.0 ? 10.0 : (r < 1.0 ? 1.0 : r);
+    }
+    srand((unsigned)o->seed);
+    if (o->solver == SPYTAG_SOLVER_LIBSVM) {
+        struct svm_problem sp;
+        struct svm_parameter par;
+        struct svm_model *m;
+        struct svm_node **xs = malloc(k * sizeof *xs);
+        size_t j;
+        if (!xs)
+            goto cleanup;
+        for (i = 0, k = 0; i < p->n; i++)
+            if (!sel || sel[i]) {
+                xs[k] = p->sx[i];
+                yy[k++] = y[i] ? +1 : -1;
+            }
+        sp.l = (int)k;
+        sp.y = yy;
+        sp.x = xs;
+        memset(&par, 0, sizeof par);
+        par.svm_type = C_SVC;
+        par.kernel_type = LINEAR;
+        par.C = o->C > 0 ? o->C : 1.0;
+        par.eps = 1e-3;
+        par.cache_size = 200;
+        par.shrinking = 1;
+        par.nr_weight = o->balanced ? 2 : 0;
+        par.weight_label = labels;
+        par.weight = weights;
+        svm_set_print_string_function(quiet);
+        if (svm_check_parameter(&sp, &par) != NULL) {
+            free(xs);
+            goto cleanup;
+        }
+        m = svm_train(&sp, &par);
+        if (m) {
+            double sign = m->label[0] == +1 ? 1.0 : -1.0;
+            for (i = 0; i < (size_t)m->l; i++) {
+                double coef = m->sv_coef[0][i] * sign;
+                for (j = 0; m->SV[i][j].index != -1; j++)
+                    w[m->SV[i][j].index - 1] += coef * m->SV[i][j].value;
+            }
+            *bias = -m->rho[0] * sign;
+            svm_free_and_destroy_model(&m);
+            rc = 0;
+        }
+        free(xs);
+    } else {
+        struct problem lp;
+        struct parameter par;
+        struct model *m;
+        struct feature_node **xs = malloc(k * sizeof *xs);
+        if (!xs)
+            goto cleanup;
+        for (i = 0, k = 0; i < p->n; i++)
+            if (!sel || sel[i]) {
+                xs[k] = p->lx[i];
+                yy[k++] = y[i] ? +1 : -1;
+            }
+        lp.l = (int)k;
+        lp.n = (int)p->nf + 1;
+        lp.y = yy;
+        lp.x = xs;
+        lp.bias = 1.0;
+        memset(&par, 0, sizeof par);
+        par.solver_type = L2R_L2LOSS_SVC_DUAL;
+        par.eps = 0.1;
+        par.C = o->C > 0 ? o->C : 1.0;
+        par.nr_weight = o->balanced ? 2 : 0;
+        par.weight_label = labels;
+        par.weight = weights;
+        set_print_string_function(quiet);
+        if (check_parameter(&lp, &par) != NULL) {
+            free(xs);
+            goto cleanup;
+        }
+        m = train(&lp, &par);
+        if (m) {
+            double sign = m->label[0] == +1 ? 1.0 : -1.0;
+            for (i = 0; i < p->nf; i++)
+                w[i] = m->w[i] * sign;
+            *bias = m->w[p->nf] * m->bias * sign;
+            free_and_destroy_model(&m);
+            rc = 0;
+        }
+        free(xs);
+    }
+cleanup:
+    free(yy);
+    return rc;
+}
+
+static double dot(const spytag_feat *row, uint32_t n, const double *w)
+{
+    double s = 0.0;
+    uint32_t j;
+    for (j = 0; j < n; j++)
+        s += (double)row[j].value * w[row[j].index];
+    return s;
+}
+
+spytag_model *spytag_model_alloc(size_t ntopics)
+{
+    spytag_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->ntopics = ntopics;
+    m->topics = calloc(ntopics ? ntopics : 1, sizeof *m->topics);
+    m->bias = calloc(ntopics ? ntopics : 1, sizeof *m->bias);
+    m->threshold = calloc(ntopics ? ntopics : 1, sizeof *m->threshold);
+    m->platt_a = calloc(ntopics ? ntopics : 1, sizeof *m->platt_a);
+    m->platt_b = calloc(ntopics ? ntopics : 1, sizeof *m->platt_b);
+    m->positives = calloc(ntopics ? ntopics : 1, sizeof *m->positives);
+    if (!m->topics || !m->bias || !m->threshold || !m->platt_a ||
+        !m->platt_b || !m->positives) {
+        spytag_model_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+int spytag_train(const spytag_corpus *c, const spytag_options *o,
+                 spytag_model **out, spytag_error *err)
+{
+    return spytag_train_subset(c, NULL, o, out, err);
+}
+
+void spytag_assign_folds(const size_t *key, size_t n, int k,
+                         unsigned long seed, unsigned char *fold)
+{
+    size_t *order = malloc((n ? n : 1) * sizeof *order);
+    size_t i, maxkey = 0, g, turn = 0;
+    uint64_t s = seed;
+
+    if (!order) {
+        for (i = 0; i < n; i++)       /* no memory: plain round robin */
+            fold[i] = (unsigned char)(i % (size_t)k);
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        order[i] = i;
+        if (key[i] > maxkey)
+            maxkey = key[i];
+    }
+    for (i = n; i > 1; i--) {         /* Fisher-Yates */
+        size_t j = (size_t)(next_rand(&s) % i), tmp = order[i - 1];
+        order[i - 1] = order[j];
+        order[j] = tmp;
+    }
+    for (g = 0; g <= maxkey; g++)
+        for (i = 0; i < n; i++)
+            if (key[order[i]] == g)
+                fold[order[i]] = (unsigned char)(turn++ % (size_t)k);
+    free(order);
+}
+
+int spytag_train_subset(const spytag_corpus *c, const unsigned char *use,
+                        const spytag_options *o, spytag_model **out,
+                        spytag_error *err)
+{
+    struct problem_data p;
+    spytag_model *m = NULL;
+    size_t T, n, nf, i, t, d, single = 1;
+    unsigned char *Y = NULL, *fold = NULL, *sel = NULL;
+    double *w = NULL, *oof = NULL;
+    int rc = SPYTAG_ENOMEM, k, f;
+    const char *src;
+
+    memset(&p, 0, sizeof p);
+    *out = NULL;
+    src = c ? spytag_corpus_source(c) : "";
+    if (!c || !o || o->ngram_max < 1 || o->ngram_max > 2 || o->min_df < 1 ||
+        !(o->max_df > 0.0 && o->max_df <= 1.0) || o->tune_folds < 0 ||
+        o->tune_folds == 1 || o->tune_folds > 20 ||
+        (o->solver != SPYTAG_SOLVER_LIBLINEAR &&
+         o->solver != SPYTAG_SOLVER_LIBSVM))
+        return spytag_fail(err, SPYTAG_EINVAL, src, 0,
+                           "invalid training settings");
+    T = spytag_corpus_ntopics(c);
+    if (T == 0)
+        return spytag_fail(err, SPYTAG_EEMPTY, src, 0,
+                           "the corpus has no topics");
+    m = spytag_model_alloc(T);
+    if (!m)
+        goto cleanup;
+    rc = spytag_vectorizer_fit(&m->vec, c, use, o, &p.rows, &p.rowlen, err);
+    if (rc != SPYTAG_OK)
+        goto cleanup;
+    rc = SPYTAG_ENOMEM;
+    nf = spytag_vectorizer_size(&m->vec);
+    for (d = 0, n = 0; d < spytag_corpus_size(c); d++)
+        n += !use || use[d];
+    p.n = n;
+    p.nf = nf;
+
+    /* labels, topic by topic */
+    Y = calloc(T * n + 1, 1);
+    if (!Y)
+        goto cleanup;
+    for (d = 0, i = 0; d < spytag_corpus_size(c); d++) {
+        size_t nt, j;
+        const uint16_t *tp;
+        if (use && !use[d])
+            continue;
+        tp = spytag_corpus_doc_topics(c, d, &nt);
+        if (nt != 1)
+            single = 0;
+        for (j = 0; j < nt; j++) {
+            Y[(size_t)tp[j] * n + i] = 1;
+            m->positives[tp[j]]++;
+        }
+        i++;
+    }
+    for (t = 0; t < T; t++)
+        if (m->positives[t] == 0) {
+            rc = spytag_fail(err, SPYTAG_EEMPTY, src, 0,
+                             "topic '%s' has no positive document",
+                             spytag_corpus_topic(c, t));
+            goto cleanup;
+        }
+    m->multiclass = o->multiclass == SPYTAG_AUTO ? (single && T >= 2)
+                                                 : (o->multiclass != 0);
+    if (problem_build(&p, o->solver) != 0)
+        goto cleanup;
+    w = malloc((nf + 1) * sizeof *w);
+    oof = malloc((n + 1) * sizeof *oof);
+    fold = malloc(n + 1);
+    sel = malloc(n + 1);
+    m->w = calloc(nf * T + 1, sizeof *m->w);
+    if (!w || !oof || !fold || !sel || !m->w)
+        goto cleanup;
+    k = o->tune_folds;
+    if (k >= 2) {
+        size_t *key = malloc((n + 1) * sizeof *key);
+        if (!key)
+            goto cleanup;
+        for (i = 0; i < n; i++) {
+            key[i] = T;
+            for (t = 0; t < T; t++)
+                if (Y[t * n + i]) {
+                    key[i] = t;
+                    break;
+                }
+        }
+        spytag_assign_folds(key, n, k, o->seed, fold);
+        free(key);
+    }
+
+    for (t = 0; t < T; t++) {
+        const unsigned char *y = Y + t * n;
+        double b;
+        if (o->progress)
+            o->progress(o->progress_user, "training", t, T);
+        if (k >= 2) {
+            for (f = 0; f < k; f++) {
+                for (i = 0; i < n; i++)
+                    sel[i] = fold[i] != f;
+                if (fit_binary(&p, y, sel, o, w, &b) != 0)
+                    goto solver_failed;
+                for (i = 0; i < n; i++)
+                    if (fold[i] == f)
+                        oof[i] = dot(p.rows[i], p.rowlen[i], w) + b;
+            }
+            m->threshold[t] = m->multiclass ? 0.0
+                                            : spytag_best_threshold(oof, y, n);
+            spytag_platt_fit(oof, y, n, &m->platt_a[t], &m->platt_b[t]);
+        } else {
+            m->threshold[t] = 0.0;
+            m->platt_a[t] = -2.0;
+            m->platt_b[t] = 0.0;
+        }
+        if (fit_binary(&p, y, NULL, o, w, &b) != 0)
+            goto solver_failed;
+        for (i = 0; i < nf; i++)
+            m->w[i * T + t] = (float)w[i];
+        m->bias[t] = b;
+    }
+    if (o->progress)
+        o->progress(o->progress_user, "training", T, T);
+
+    m->opt = *o;
+    m->opt.progress = NULL;
+    m->opt.progress_user = NULL;
+    m->ndocs = n;
+    m->corpus = strdup(src);
+    if (!m->corpus)
+        goto cleanup;
+    for (t = 0; t < T; t++)
+        if (!(m->topics[t] = strdup(spytag_corpus_topic(c, t))))
+            goto cleanup;
+    *out = m;
+    m = NULL;
+    rc = SPYTAG_OK;
+    goto cleanup;
+
+solver_failed:
+    rc = spytag_fail(err, SPYTAG_ETRAIN, src, 0,
+                     "the SVM solver failed on topic '%s'",
+                     spytag_corpus_topic(c, t));
+cleanup:
+    if (rc == SPYTAG_ENOMEM)
+        spytag_fail(err, rc, src, 0, "out of memory while training");
+    problem_free(&p);
+    spytag_model_free(m);
+    free(Y);
+    free(fold);
+    free(sel);
+    free(w);
+    free(oof);
+    return rc;
+}

@@ -1,0 +1,295 @@
+/*
+ * vocab.c - hash tables that give dense ids to token strings and to pairs
+ * of token ids.
+ *
+ * Both are open-addressing tables with linear probing, kept at most half
+ * full.  A slot holds an id (-1 when empty) and, for strings, the 32 upper
+ * bits of the XXH3 hash, so most failed probes never touch the string.
+ * Strings live one after another in an arena, NUL-terminated; an id indexes
+ * an offset array.  Nothing is ever removed.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+struct slot {
+    int32_t id;
+    uint32_t tag;
+};
+
+struct spytag_strtab {
+    struct slot *slots;
+    size_t mask;                  /* slots - 1, a power of two minus one */
+    size_t n;
+    uint64_t *off;                /* start of each string in arena */
+    uint32_t *len;
+    size_t cap;                   /* of off and len */
+    char *arena;
+    size_t arena_len, arena_cap;
+};
+
+static size_t pow2_at_least(size_t n)
+{
+    size_t p = 16;
+    while (p < n)
+        p <<= 1;
+    return p;
+}
+
+static struct slot *new_slots(size_t n)
+{
+    struct slot *s = malloc(n * sizeof *s);
+    size_t i;
+    if (!s)
+        return NULL;
+    for (i = 0; i < n; i++)
+        s[i].id = -1;
+    return s;
+}
+
+spytag_strtab *spytag_strtab_new(size_t expected)
+{
+    spytag_strtab *t = calloc(1, sizeof *t);
+    size_t nslots = pow2_at_least(expected * 2 + 1);
+    if (!t)
+        return NULL;
+    t->slots = new_slots(nslots);
+    t->mask = nslots - 1;
+    if (!t->slots) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void spytag_strtab_free(spytag_strtab *t)
+{
+    if (!t)
+        return;
+    free(t->slots);
+    free(t->off);
+    free(t->len);
+    free(t->arena);
+    free(t);
+}
+
+size_t spytag_strtab_size(const spytag_strtab *t)
+{
+    return t->n;
+}
+
+const char *spytag_strtab_str(const spytag_strtab *t, int32_t id, size_t *len)
+{
+    if (len)
+        *len = t->len[id];
+    return t->arena + t->off[id];
+}
+
+/* Returns the slot where s is, or the empty slot where it would go. */
+static struct slot *probe(const spytag_strtab *t, const char *s, size_t len,
+                          uint64_t h)
+{
+    uint32_t tag = (uint32_t)(h >> 32);
+    size_t i = (size_t)h & t->mask;
+    for (;;) {
+        struct slot *sl = &t->slots[i];
+        if (sl->id < 0)
+            return sl;
+        if (sl->tag == tag && t->len[sl->id] == len &&
+            memcmp(t->arena + t->off[sl->id], s, len) == 0)
+            return sl;
+        i = (i + 1) & t->mask;
+    }
+}
+
+int32_t spytag_strtab_find(const spytag_strtab *t, const char *s, size_t len)
+{
+    return probe(t, s, len, XXH3_64bits(s, len))->id;
+}
+
+static int grow_slots(spytag_strtab *t)
+{
+    size_t nslots = (t->mask + 1) * 2, i;
+    struct slot *s = new_slots(nslots), *old = t->slots;
+    size_t oldn = t->mask + 1;
+    if (!s)
+        return -1;
+    t->slots = s;
+    t->mask = nslots - 1;
+    for (i = 0; i < oldn; i++) {
+        if (old[i].id >= 0) {
+            int32_t id = old[i].id;
+            uint64_t h = XXH3_64bits(t->arena + t->off[id], t->len[id]);
+            size_t j = (size_t)h & t->mask;
+            while (s[j].id >= 0)
+                j = (j + 1) & t->mask;
+            s[j] = old[i];
+        }
+    }
+    free(old);
+    return 0;
+}
+
+int32_t spytag_strtab_intern(spytag_strtab *t, const char *s, size_t len)
+{
+    uint64_t h = XXH3_64bits(s, len);
+    struct slot *sl = probe(t, s, len, h);
+    if (sl->id >= 0)
+        return sl->id;
+    if (t->n >= SPYTAG_MAX_VOCAB * 4u)
+        return -1;
+    if ((t->n + 1) * 2 > t->mask + 1) {
+        if (grow_slots(t) != 0)
+            return -1;
+        sl = probe(t, s, len, h);
+    }
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        uint64_t *off = realloc(t->off, cap * sizeof *off);
+        uint32_t *ln;
+        if (!off)
+            return -1;
+        t->off = off;
+        ln = realloc(t->len, cap * sizeof *ln);
+        if (!ln)
+            return -1;
+        t->len = ln;
+        t->cap = cap;
+    }
+    if (t->arena_len + len + 1 > t->arena_cap) {
+        size_t cap = t->arena_cap ? t->arena_cap * 2 : 1024;
+        char *a;
+        while (cap < t->arena_len + len + 1)
+            cap *= 2;
+        a = realloc(t->arena, cap);
+        if (!a)
+            return -1;
+        t->arena = a;
+        t->arena_cap = cap;
+    }
+    memcpy(t->arena + t->arena_len, s, len);
+    t->arena[t->arena_len + len] = '\0';
+    t->off[t->n] = t->arena_len;
+    t->len[t->n] = (uint32_t)len;
+    t->arena_len += len + 1;
+    sl->id = (int32_t)t->n;
+    sl->tag = (uint32_t)(h >> 32);
+    t->n++;
+    return (int32_t)(t->n - 1);
+}
+
+/* ---- pairs ----------------------------------------------------------------- */
+
+struct spytag_pairtab {
+    int32_t *slots;
+    size_t mask;
+    uint64_t *keys;                /* by id */
+    size_t n, cap;
+};
+
+static uint64_t pair_hash(uint64_t k)
+{
+    /* the 64-bit finaliser of MurmurHash3 */
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    k *= 0xc4ceb9fe1a85ec53ULL;
+    k ^= k >> 33;
+    return k;
+}
+
+static int32_t *new_ids(size_t n)
+{
+    int32_t *s = malloc(n * sizeof *s);
+    if (s)
+        memset(s, 0xff, n * sizeof *s);
+    return s;
+}
+
+spytag_pairtab *spytag_pairtab_new(size_t expected)
+{
+    spytag_pairtab *t = calloc(1, sizeof *t);
+    size_t nslots = pow2_at_least(expected * 2 + 1);
+    if (!t)
+        return NULL;
+    t->slots = new_ids(nslots);
+    t->mask = nslots - 1;
+    if (!t->slots) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void spytag_pairtab_free(spytag_pairtab *t)
+{
+    if (!t)
+        return;
+    free(t->slots);
+    free(t->keys);
+    free(t);
+}
+
+size_t spytag_pairtab_size(const spytag_pairtab *t)
+{
+    return t->n;
+}
+
+void spytag_pairtab_get(const spytag_pairtab *t, int32_t id, uint32_t *a,
+                        uint32_t *b)
+{
+    *a = (uint32_t)(t->keys[id] >> 32);
+    *b = (uint32_t)t->keys[id];
+}
+
+static int32_t *pair_probe(const spytag_pairtab *t, uint64_t key)
+{
+    size_t i = (size_t)pair_hash(key) & t->mask;
+    for (;;) {
+        int32_t id = t->slots[i];
+        if (id < 0 || t->keys[id] == key)
+            return &t->slots[i];
+        i = (i + 1) & t->mask;
+    }
+}
+
+int32_t spytag_pairtab_find(const spytag_pairtab *t, uint32_t a, uint32_t b)
+{
+    return *pair_probe(t, ((uint64_t)a << 32) | b);
+}
+
+int32_t spytag_pairtab_intern(spytag_pairtab *t, uint32_t a, uint32_t b)
+{
+    uint64_t key = ((uint64_t)a << 32) | b;
+    int32_t *sl = pair_probe(t, key);
+    if (*sl >= 0)
+        return *sl;
+    if (t->n >= 0x7fffffffu)
+        return -1;
+    if ((t->n + 1) * 2 > t->mask + 1) {
+        size_t nslots = (t->mask + 1) * 2, i;
+        int32_t *s = new_ids(nslots);
+        if (!s)
+            return -1;
+        free(t->slots);
+        t->slots = s;
+        t->mask = nslots - 1;
+        for (i = 0; i < t->n; i++)
+            *pair_probe(t, t->keys[i]) = (int32_t)i;
+        sl = pair_probe(t, key);
+    }
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        uint64_t *k = realloc(t->keys, cap * sizeof *k);
+        if (!k)
+            return -1;
+        t->keys = k;
+        t->cap = cap;
+    }
+    t->keys[t->n] = key;
+    *sl = (int32_t)t->n;
+    t->n++;
+    return (int32_t)(t->n - 1);
+}
