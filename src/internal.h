@@ -161,8 +161,9 @@ void spytag_platt_fit(const double *dec, const unsigned char *y, size_t n,
  * topic), shuffled with the seed, and dealt out to folds 0..k-1 in turn. */
 void spytag_assign_folds(const size_t *key, size_t n, int k,
                          unsigned long seed, unsigned char *fold);
-/* The threshold on dec that maximises F1; returns it. */
+/* The threshold on dec that maximises F1; returns it, and that F1 in
+ * *f1 (when not NULL). */
 double spytag_best_threshold(const double *dec, const unsigned char *y,
-                             size_t n);
+                             size_t n, double *f1);
 
 #endif

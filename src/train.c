@@ -45,6 +45,10 @@ void spytag_options_init(spytag_options *o)
     o->threads = 1;
 }
 
+/* Below this held-out F1 a tuned threshold is not trusted (see below);
+ * 0.3 is in the range Yang (2001) recommends. */
+#define FBR 0.3
+
 static void quiet(const char *s)
 {
     (void)s;
@@ -142,7 +146,7 @@ static int cmp_scored_desc(const void *p, const void *q)
 }
 
 double spytag_best_threshold(const double *dec, const unsigned char *y,
-                             size_t n)
+                             size_t n, double *f1_out)
 {
     struct scored *s = malloc((n ? n : 1) * sizeof *s);
     size_t i, pos = 0, tp = 0, fp = 0;
@@ -170,6 +174,8 @@ double spytag_best_threshold(const double *dec, const unsigned char *y,
         }
     }
     free(s);
+    if (f1_out)
+        *f1_out = best_f1 < 0 ? 0 : best_f1;
     return thr;
 }
 
@@ -537,8 +543,16 @@ int spytag_train_subset(const spytag_corpus *c, const unsigned char *use,
                     if (fold[i] == f)
                         oof[i] = dot(p.rows[i], p.rowlen[i], w) + b;
             }
-            m->threshold[t] = m->multiclass ? 0.0
-                                            : spytag_best_threshold(oof, y, n);
+            if (m->multiclass) {
+                m->threshold[t] = 0.0;
+            } else {
+                double f1, thr = spytag_best_threshold(oof, y, n, &f1);
+                /* SCut.FBR (Yang, 2001): a threshold whose held-out F1 is
+                 * poor comes from too few positives to trust; keep the
+                 * SVM's own boundary (0) instead, which predicts the topic
+                 * only on clear evidence. */
+                m->threshold[t] = f1 < FBR ? (thr > 0 ? thr : 0.0) : thr;
+            }
             spytag_platt_fit(oof, y, n, &m->platt_a[t], &m->platt_b[t]);
         } else {
             m->threshold[t] = 0.0;
