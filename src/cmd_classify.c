@@ -734,7 +734,7 @@ int cmd_classify(int argc, char **argv)
     long jobs = 1;
     int ch, jsonl = 0, fmt_given = 0, quiet = 0, force = 0, rc, i;
     int code = EXIT_FATAL, walk_failed = 0;
-    size_t done = 0, k, batch_max = 0, *ord = NULL;
+    size_t done = 0, tagged = 0, k, batch_max = 0, *ord = NULL;
     pthread_t th[MAX_JOBS];
     struct worker_arg wa[MAX_JOBS];
 
@@ -906,6 +906,7 @@ int cmd_classify(int argc, char **argv)
                 classify_item(&set, b.cls[0], &b.items[k]);
         }
         for (k = 0; k < b.n; k++) {
+            tagged += !b.items[k].error;
             if (set.json)
                 write_json(&set, &b.items[k], ord);
             else
@@ -928,8 +929,8 @@ int cmd_classify(int argc, char **argv)
     if (rd.failed + walk_failed)
         cli_error("%d input%s failed; %zu document%s tagged",
                   rd.failed + walk_failed,
-                  rd.failed + walk_failed == 1 ? "" : "s", done - 0,
-                  done == 1 ? "" : "s");
+                  rd.failed + walk_failed == 1 ? "" : "s", tagged,
+                  tagged == 1 ? "" : "s");
     code = cli_finish_stdout(code);
     goto cleanup;
 oom:
