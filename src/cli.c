@@ -116,7 +116,9 @@ int cli_train_option(const char *cmd, int c, const char *arg,
     case 1005: o->stopwords = 1; return 0;
     case 1006: o->stopwords = 0; return 0;
     case 1007:
-        if (strcmp(arg, "liblinear") == 0)
+        if (strcmp(arg, "dcd") == 0)
+            o->solver = SPYTAG_SOLVER_DCD;
+        else if (strcmp(arg, "liblinear") == 0)
             o->solver = SPYTAG_SOLVER_LIBLINEAR;
         else if (strcmp(arg, "libsvm") == 0)
             o->solver = SPYTAG_SOLVER_LIBSVM;
@@ -141,12 +143,24 @@ int cli_train_option(const char *cmd, int c, const char *arg,
             goto bad;
         o->seed = (unsigned long)l;
         return 0;
+    case 'j':
+        if (cli_parse_long(arg, 1, 64, &l))
+            goto bad;
+        o->threads = (int)l;
+        return 0;
     default:
         return 1;
     }
 bad:
     cli_usage_error(cmd, "invalid value '%s' for a training option", arg);
     return -1;
+}
+
+void cli_train_defaults(spytag_options *o)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    spytag_options_init(o);
+    o->threads = n < 1 ? 1 : (n > 64 ? 64 : (int)n);
 }
 
 #ifndef SPYTAG_BUILD_MODEL

@@ -57,7 +57,8 @@ int cli_parse_double(const char *s, double lo, double hi, double *out);
     { "tune-folds", required_argument, NULL, 1009 }, \
     { "multi-label", no_argument, NULL, 1010 }, \
     { "multi-class", no_argument, NULL, 1011 }, \
-    { "seed", required_argument, NULL, 1012 }
+    { "seed", required_argument, NULL, 1012 }, \
+    { "jobs", required_argument, NULL, 'j' }
 #define CLI_TRAIN_HELP \
     "Training settings:\n" \
     "  --ngram N          1 = words, 2 = words and word pairs (default 2)\n" \
@@ -65,15 +66,19 @@ int cli_parse_double(const char *s, double lo, double hi, double *out);
     "  --max-df F         drop terms in more than fraction F (default 1)\n" \
     "  --stem, --no-stem  Snowball English stemming (default off)\n" \
     "  --stopwords, --no-stopwords  drop English stop words (default on)\n" \
-    "  --solver NAME      liblinear (default) or libsvm\n" \
+    "  --solver NAME      dcd (default; LIBLINEAR's algorithm, multi-threaded),\n" \
+    "                     liblinear or libsvm (the libraries, one thread)\n" \
     "  -C, --cost X       SVM cost (default 1)\n" \
     "  --balanced         weight positives by their rarity (capped at 10)\n" \
     "  --tune-folds K     folds for thresholds and scores, 0 = off (def. 3)\n" \
     "  --multi-label, --multi-class  force the kind of model (default:\n" \
     "                     multi-class when every document has one topic)\n" \
-    "  --seed N           fixes folds and solver shuffles (default 1)\n"
+    "  --seed N           fixes folds and solver shuffles (default 1)\n" \
+    "  -j, --jobs N       threads (default: all cores); the model is the same\n"
 int cli_train_option(const char *cmd, int c, const char *arg,
                      spytag_options *o);
+/* spytag_options_init plus the program's defaults (threads = cores). */
+void cli_train_defaults(spytag_options *o);
 
 /* The model to use: `given` (-m), else $SPYTAG_MODEL, else the shipped
  * model (build tree or installed data folder).  Returns a path to a static

@@ -155,9 +155,9 @@ int cmd_eval(int argc, char **argv)
     int trained_opts = 0;
     char what[600];
 
-    spytag_options_init(&o);
+    cli_train_defaults(&o);
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "k:m:qhC:", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "k:m:qhC:j:", longopts, NULL)) != -1) {
         int r;
         switch (ch) {
         case 'k':

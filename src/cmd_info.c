@@ -68,7 +68,9 @@ int cmd_info(int argc, char **argv)
            "             solver=%s C=%g balanced=%s tune-folds=%d seed=%lu\n",
            o.ngram_max, o.min_df, o.max_df, o.stem ? "yes" : "no",
            o.stopwords ? "yes" : "no",
-           o.solver == SPYTAG_SOLVER_LIBSVM ? "libsvm" : "liblinear", o.C,
+           o.solver == SPYTAG_SOLVER_LIBSVM      ? "libsvm"
+           : o.solver == SPYTAG_SOLVER_LIBLINEAR ? "liblinear"
+                                                 : "dcd", o.C,
            o.balanced ? "yes" : "no", o.tune_folds, o.seed);
     printf("topics:      %zu\n", spytag_model_ntopics(m));
     feat = malloc((size_t)nterms * sizeof *feat);

@@ -39,9 +39,9 @@ int cmd_train(int argc, char **argv)
     int ch, quiet = 0, force = 0, rc, code = EXIT_FATAL;
     double t0;
 
-    spytag_options_init(&o);
+    cli_train_defaults(&o);
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "o:qhC:", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "o:qhC:j:", longopts, NULL)) != -1) {
         int r;
         switch (ch) {
         case 'o': out = optarg; break;

@@ -152,6 +152,17 @@ int spytag_record_parse(const char *line, size_t len, spytag_record *r,
                         spytag_error *err);
 void spytag_record_clear(spytag_record *r);
 
+/* ---- solver.c ---------------------------------------------------------- */
+/* Trains a binary L2-regularised L2-loss linear SVM by dual coordinate
+ * descent on the rows with sel[i] (NULL: all); y[i] != 0 marks positives,
+ * whose cost is C_pos (negatives: C_neg).  Writes nf weights into w and the
+ * bias.  Deterministic for a given seed; thread-safe.  -1 when out of
+ * memory. */
+int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
+                     size_t n, size_t nf, const unsigned char *y,
+                     const unsigned char *sel, double C_pos, double C_neg,
+                     double eps, uint64_t seed, double *w, double *bias);
+
 /* ---- train.c ---------------------------------------------------------------- */
 /* Fits Platt's sigmoid to decision values and 0/1 labels (Lin, Lin and Weng,
  * 2007); returns A and B with P(y=1|f) = 1 / (1 + exp(A f + B)). */

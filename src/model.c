@@ -449,7 +449,7 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
         o.tune_folds = (int)get_u32(&r);
         o.seed = (unsigned long)get_u64(&r);
         if (r.bad || o.stopwords > 1 || o.stem > 1 || o.ngram_max < 1 ||
-            o.ngram_max > 2 || o.solver > 1)
+            o.ngram_max > 2 || o.solver > 2)
             return spytag_fail(err, SPYTAG_EFORMAT, name, 0,
                                "bad settings block");
         {

@@ -77,7 +77,10 @@ typedef struct spytag_error {
 #define SPYTAG_MAX_TOPICS        4096
 
 /* ---- Settings ------------------------------------------------------- */
-enum { SPYTAG_SOLVER_LIBLINEAR = 0, SPYTAG_SOLVER_LIBSVM = 1 };
+/* dcd: spytag's own dual coordinate descent (LIBLINEAR's -s 1 algorithm,
+ * reproducible on many threads); liblinear and libsvm: the libraries. */
+enum { SPYTAG_SOLVER_LIBLINEAR = 0, SPYTAG_SOLVER_LIBSVM = 1,
+       SPYTAG_SOLVER_DCD = 2 };
 enum { SPYTAG_AUTO = -1 };
 
 typedef void (*spytag_progress_fn)(void *user, const char *stage,
@@ -92,7 +95,7 @@ typedef struct spytag_options {
     int min_df;           /* keep terms found in at least this many docs */
     double max_df;        /* drop terms found in more than this fraction */
     /* training */
-    int solver;           /* SPYTAG_SOLVER_LIBLINEAR or _LIBSVM */
+    int solver;           /* SPYTAG_SOLVER_DCD, _LIBLINEAR or _LIBSVM */
     double C;             /* SVM cost; <= 0 picks it by cross-validation */
     int balanced;         /* 1: weight positives by n_neg / n_pos (capped) */
     int tune_folds;       /* inner folds for thresholds and calibration;
@@ -101,7 +104,9 @@ typedef struct spytag_options {
                              0: any number; SPYTAG_AUTO: 1 when every
                              training document has exactly one label */
     unsigned long seed;   /* fixes fold assignment and solver shuffles */
-    int threads;          /* topics trained in parallel (1 = serial) */
+    int threads;          /* topics trained in parallel (1 = serial); the
+                             model does not depend on it.  LIBLINEAR and
+                             libsvm always train serially. */
     spytag_progress_fn progress;   /* optional, may be NULL */
     void *progress_user;
 } spytag_options;

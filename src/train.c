@@ -25,6 +25,7 @@
 #include <linear.h>
 #include <libsvm/svm.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,7 +37,7 @@ void spytag_options_init(spytag_options *o)
     o->ngram_max = 2;
     o->min_df = 2;
     o->max_df = 1.0;
-    o->solver = SPYTAG_SOLVER_LIBLINEAR;
+    o->solver = SPYTAG_SOLVER_DCD;
     o->C = 1.0;
     o->balanced = 0;
     o->tune_folds = 3;
@@ -214,6 +215,8 @@ static void problem_free(struct problem_data *p)
 static int problem_build(struct problem_data *p, int solver)
 {
     size_t i, j;
+    if (solver == SPYTAG_SOLVER_DCD)
+        return 0;                     /* works on the rows in place */
     if (solver == SPYTAG_SOLVER_LIBSVM) {
         p->sx = calloc(p->n, sizeof *p->sx);
         if (!p->sx)
@@ -254,7 +257,7 @@ static int problem_build(struct problem_data *p, int solver)
  * Fills w (nf entries) and *bias.  Returns 0, or -1 on failure. */
 static int fit_binary(const struct problem_data *p, const unsigned char *y,
                       const unsigned char *sel, const spytag_options *o,
-                      double *w, double *bias)
+                      uint64_t seed, double *w, double *bias)
 {
     size_t i, k = 0, npos = 0;
     double *yy = malloc(p->n * sizeof *yy);
@@ -281,6 +284,13 @@ static int fit_binary(const struct problem_data *p, const unsigned char *y,
     if (o->balanced) {
         double r = (double)(k - npos) / (double)npos;
         weights[0] = r > 10.0 ? 10.0 : (r < 1.0 ? 1.0 : r);
+    }
+    if (o->solver == SPYTAG_SOLVER_DCD) {
+        double C = o->C > 0 ? o->C : 1.0;
+        rc = spytag_dcd_solve(p->rows, p->rowlen, p->n, p->nf, y, sel,
+                              C * weights[0], C, 0.1, seed, w, bias);
+        free(yy);
+        return rc;
     }
     srand((unsigned)o->seed);
     if (o->solver == SPYTAG_SOLVER_LIBSVM) {
@@ -407,6 +417,109 @@ int spytag_train(const spytag_corpus *c, const spytag_options *o,
     return spytag_train_subset(c, NULL, o, out, err);
 }
 
+/* Topics are independent: worker threads take them in turn.  Each topic's
+ * solver runs get a seed made from the options' seed, the topic and the
+ * fold, so the model is the same whatever the number of threads. */
+struct topic_job {
+    const struct problem_data *p;
+    const spytag_options *o;
+    spytag_model *m;
+    const unsigned char *Y, *fold;
+    size_t n, nf, T;
+    int k;
+    pthread_mutex_t lock;
+    size_t next;                 /* next topic to take */
+    size_t done;
+    size_t failed_topic;         /* T when none failed */
+    int oom;
+};
+
+static void train_topic(struct topic_job *job, size_t t, double *w,
+                        double *oof, unsigned char *sel)
+{
+    const struct problem_data *p = job->p;
+    const spytag_options *o = job->o;
+    spytag_model *m = job->m;
+    const unsigned char *y = job->Y + t * job->n;
+    size_t i, n = job->n, T = job->T;
+    uint64_t base = (uint64_t)o->seed * 1000003u + (uint64_t)t * 101u;
+    double b;
+    int f, k = job->k;
+
+    if (k >= 2) {
+        for (f = 0; f < k; f++) {
+            for (i = 0; i < n; i++)
+                sel[i] = job->fold[i] != f;
+            if (fit_binary(p, y, sel, o, base + (uint64_t)f + 1, w, &b) != 0)
+                goto failed;
+            for (i = 0; i < n; i++)
+                if (job->fold[i] == f)
+                    oof[i] = dot(p->rows[i], p->rowlen[i], w) + b;
+        }
+        if (m->multiclass) {
+            m->threshold[t] = 0.0;
+        } else {
+            double f1, thr = spytag_best_threshold(oof, y, n, &f1);
+            /* SCut.FBR (Yang, 2001): a threshold whose held-out F1 is poor
+             * comes from too few positives to trust; keep the SVM's own
+             * boundary (0) instead, which predicts the topic only on clear
+             * evidence. */
+            m->threshold[t] = f1 < FBR ? (thr > 0 ? thr : 0.0) : thr;
+        }
+        spytag_platt_fit(oof, y, n, &m->platt_a[t], &m->platt_b[t]);
+    } else {
+        m->threshold[t] = 0.0;
+        m->platt_a[t] = -2.0;
+        m->platt_b[t] = 0.0;
+    }
+    if (fit_binary(p, y, NULL, o, base, w, &b) != 0)
+        goto failed;
+    for (i = 0; i < job->nf; i++)
+        m->w[i * T + t] = (float)w[i];
+    m->bias[t] = b;
+    return;
+failed:
+    pthread_mutex_lock(&job->lock);
+    if (t < job->failed_topic)
+        job->failed_topic = t;
+    pthread_mutex_unlock(&job->lock);
+}
+
+static void *topic_worker(void *arg)
+{
+    struct topic_job *job = arg;
+    double *w = malloc((job->nf + 1) * sizeof *w);
+    double *oof = malloc((job->n + 1) * sizeof *oof);
+    unsigned char *sel = malloc(job->n + 1);
+
+    if (!w || !oof || !sel) {
+        pthread_mutex_lock(&job->lock);
+        job->oom = 1;
+        pthread_mutex_unlock(&job->lock);
+        goto out;
+    }
+    for (;;) {
+        size_t t;
+        pthread_mutex_lock(&job->lock);
+        t = job->next++;
+        if (t < job->T && job->o->progress)  /* one caller thread at a time */
+            job->o->progress(job->o->progress_user, "training", job->done,
+                             job->T);
+        pthread_mutex_unlock(&job->lock);
+        if (t >= job->T || job->oom)
+            break;
+        train_topic(job, t, w, oof, sel);
+        pthread_mutex_lock(&job->lock);
+        job->done++;
+        pthread_mutex_unlock(&job->lock);
+    }
+out:
+    free(w);
+    free(oof);
+    free(sel);
+    return NULL;
+}
+
 void spytag_assign_folds(const size_t *key, size_t n, int k,
                          unsigned long seed, unsigned char *fold)
 {
@@ -443,8 +556,7 @@ int spytag_train_subset(const spytag_corpus *c, const unsigned char *use,
     struct problem_data p;
     spytag_model *m = NULL;
     size_t T, n, nf, i, t, d, single = 1;
-    unsigned char *Y = NULL, *fold = NULL, *sel = NULL;
-    double *w = NULL, *oof = NULL;
+    unsigned char *Y = NULL, *fold = NULL;
     int rc = SPYTAG_ENOMEM, k, f;
     const char *src;
 
@@ -455,7 +567,8 @@ int spytag_train_subset(const spytag_corpus *c, const unsigned char *use,
         !(o->max_df > 0.0 && o->max_df <= 1.0) || o->tune_folds < 0 ||
         o->tune_folds == 1 || o->tune_folds > 20 ||
         (o->solver != SPYTAG_SOLVER_LIBLINEAR &&
-         o->solver != SPYTAG_SOLVER_LIBSVM))
+         o->solver != SPYTAG_SOLVER_LIBSVM &&
+         o->solver != SPYTAG_SOLVER_DCD))
         return spytag_fail(err, SPYTAG_EINVAL, src, 0,
                            "invalid training settings");
     T = spytag_corpus_ntopics(c);
@@ -504,12 +617,9 @@ int spytag_train_subset(const spytag_corpus *c, const unsigned char *use,
                                                  : (o->multiclass != 0);
     if (problem_build(&p, o->solver) != 0)
         goto cleanup;
-    w = malloc((nf + 1) * sizeof *w);
-    oof = malloc((n + 1) * sizeof *oof);
     fold = malloc(n + 1);
-    sel = malloc(n + 1);
     m->w = calloc(nf * T + 1, sizeof *m->w);
-    if (!w || !oof || !fold || !sel || !m->w)
+    if (!fold || !m->w)
         goto cleanup;
     k = o->tune_folds;
     if (k >= 2) {
@@ -528,42 +638,39 @@ int spytag_train_subset(const spytag_corpus *c, const unsigned char *use,
         free(key);
     }
 
-    for (t = 0; t < T; t++) {
-        const unsigned char *y = Y + t * n;
-        double b;
-        if (o->progress)
-            o->progress(o->progress_user, "training", t, T);
-        if (k >= 2) {
-            for (f = 0; f < k; f++) {
-                for (i = 0; i < n; i++)
-                    sel[i] = fold[i] != f;
-                if (fit_binary(&p, y, sel, o, w, &b) != 0)
-                    goto solver_failed;
-                for (i = 0; i < n; i++)
-                    if (fold[i] == f)
-                        oof[i] = dot(p.rows[i], p.rowlen[i], w) + b;
-            }
-            if (m->multiclass) {
-                m->threshold[t] = 0.0;
-            } else {
-                double f1, thr = spytag_best_threshold(oof, y, n, &f1);
-                /* SCut.FBR (Yang, 2001): a threshold whose held-out F1 is
-                 * poor comes from too few positives to trust; keep the
-                 * SVM's own boundary (0) instead, which predicts the topic
-                 * only on clear evidence. */
-                m->threshold[t] = f1 < FBR ? (thr > 0 ? thr : 0.0) : thr;
-            }
-            spytag_platt_fit(oof, y, n, &m->platt_a[t], &m->platt_b[t]);
-        } else {
-            m->threshold[t] = 0.0;
-            m->platt_a[t] = -2.0;
-            m->platt_b[t] = 0.0;
-        }
-        if (fit_binary(&p, y, NULL, o, w, &b) != 0)
+    {
+        struct topic_job job;
+        pthread_t th[64];
+        int nth = o->threads < 1 ? 1 : (o->threads > 64 ? 64 : o->threads);
+        int started = 0;
+        /* LIBLINEAR and libsvm draw from the global rand(): serial only */
+        if (o->solver != SPYTAG_SOLVER_DCD || (size_t)nth > T)
+            nth = o->solver != SPYTAG_SOLVER_DCD ? 1 : (int)T;
+        memset(&job, 0, sizeof job);
+        job.p = &p;
+        job.o = o;
+        job.m = m;
+        job.Y = Y;
+        job.fold = fold;
+        job.n = n;
+        job.nf = nf;
+        job.T = T;
+        job.k = k;
+        job.failed_topic = T;
+        pthread_mutex_init(&job.lock, NULL);
+        for (f = 1; f < nth; f++)
+            if (pthread_create(&th[started], NULL, topic_worker, &job) == 0)
+                started++;
+        topic_worker(&job);
+        for (f = 0; f < started; f++)
+            pthread_join(th[f], NULL);
+        pthread_mutex_destroy(&job.lock);
+        if (job.oom)
+            goto cleanup;
+        if (job.failed_topic < T) {
+            t = job.failed_topic;
             goto solver_failed;
-        for (i = 0; i < nf; i++)
-            m->w[i * T + t] = (float)w[i];
-        m->bias[t] = b;
+        }
     }
     if (o->progress)
         o->progress(o->progress_user, "training", T, T);
@@ -594,8 +701,5 @@ cleanup:
     spytag_model_free(m);
     free(Y);
     free(fold);
-    free(sel);
-    free(w);
-    free(oof);
     return rc;
 }

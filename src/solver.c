@@ -1,0 +1,148 @@
+/*
+ * solver.c - spytag's own solver for the binary linear SVM: dual coordinate
+ * descent for the L2-regularised, L2-loss SVM (Hsieh, Chang, Lin, Keerthi
+ * and Sundararajan, ICML 2008), the algorithm of LIBLINEAR's default solver
+ * (-s 1), with the same shrinking, stopping rule (eps on the projected
+ * gradient) and bias handling (a constant feature of value 1, regularised).
+ *
+ * Why not just LIBLINEAR: measured on Reuters-21578, 70% of `spytag train`
+ * is spent in the solver, and LIBLINEAR draws its coordinate order from the
+ * C library's global rand(), so topics cannot be trained on several threads
+ * with reproducible results.  This solver takes its own random state, works
+ * on spytag's float rows in place (no copy into LIBLINEAR's double nodes)
+ * and is safe to run on many threads at once; LIBLINEAR and libsvm stay
+ * available as --solver liblinear / libsvm, and bench/accuracy compares
+ * them.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t xorshift(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return *s = x;
+}
+
+int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
+                     size_t n, size_t nf, const unsigned char *y,
+                     const unsigned char *sel, double C_pos, double C_neg,
+                     double eps, uint64_t seed, double *w, double *bias)
+{
+    double *alpha = NULL, *qd = NULL;
+    uint32_t *index = NULL;
+    size_t l = 0, i, active, s;
+    double pgmax_old = INFINITY;
+    const double diag_pos = 0.5 / C_pos, diag_neg = 0.5 / C_neg;
+    double b = 0.0;              /* the bias feature's weight */
+    int iter;
+    const int max_iter = 1000;
+
+    memset(w, 0, nf * sizeof *w);
+    *bias = 0.0;
+    for (i = 0; i < n; i++)
+        l += !sel || sel[i];
+    alpha = calloc(l + 1, sizeof *alpha);
+    qd = malloc((l + 1) * sizeof *qd);
+    index = malloc((l + 1) * sizeof *index);
+    if (!alpha || !qd || !index) {
+        free(alpha);
+        free(qd);
+        free(index);
+        return -1;
+    }
+    for (i = 0, s = 0; i < n; i++) {
+        uint32_t j;
+        double sq = 1.0;         /* the bias feature */
+        if (sel && !sel[i])
+            continue;
+        for (j = 0; j < rowlen[i]; j++)
+            sq += (double)rows[i][j].value * rows[i][j].value;
+        qd[s] = sq + (y[i] ? diag_pos : diag_neg);
+        index[s] = (uint32_t)i;
+        s++;
+    }
+    seed = seed * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL;
+    if (seed == 0)
+        seed = 1;
+    /* alpha is indexed by position in the selected list: keep a map */
+    {
+        uint32_t *pos = malloc((n + 1) * sizeof *pos);
+        if (!pos) {
+            free(alpha);
+            free(qd);
+            free(index);
+            return -1;
+        }
+        for (s = 0; s < l; s++)
+            pos[index[s]] = (uint32_t)s;
+        /* index[] now lists documents; qd[] and alpha[] follow pos[] */
+        active = l;
+        for (iter = 0; iter < max_iter; iter++) {
+            double pgmax_new = -INFINITY, pgmin_new = INFINITY;
+            for (s = 0; s < active; s++) {      /* shuffle the active set */
+                size_t j = s + (size_t)(xorshift(&seed) % (active - s));
+                uint32_t t = index[s];
+                index[s] = index[j];
+                index[j] = t;
+            }
+            for (s = 0; s < active; s++) {
+                uint32_t d = index[s], j, p = pos[d];
+                const spytag_feat *x = rows[d];
+                double yi = y[d] ? 1.0 : -1.0, g = 0.0, pg = 0.0;
+                double diag = y[d] ? diag_pos : diag_neg;
+                for (j = 0; j < rowlen[d]; j++)
+                    g += w[x[j].index] * x[j].value;
+                g = (g + b) * yi - 1.0 + alpha[p] * diag;
+                if (alpha[p] == 0.0) {
+                    if (g > pgmax_old) {          /* shrink */
+                        active--;
+                        index[s] = index[active];
+                        index[active] = d;
+                        s--;
+                        continue;
+                    }
+                    if (g < 0.0)
+                        pg = g;
+                } else {
+                    pg = g;
+                }
+                if (pg > pgmax_new)
+                    pgmax_new = pg;
+                if (pg < pgmin_new)
+                    pgmin_new = pg;
+                if (fabs(pg) > 1e-12) {
+                    double old = alpha[p], delta;
+                    alpha[p] = old - g / qd[p];
+                    if (alpha[p] < 0.0)
+                        alpha[p] = 0.0;
+                    delta = (alpha[p] - old) * yi;
+                    for (j = 0; j < rowlen[d]; j++)
+                        w[x[j].index] += delta * x[j].value;
+                    b += delta;
+                }
+            }
+            if (pgmax_new - pgmin_new <= eps) {
+                if (active == l)
+                    break;
+                active = l;               /* check the shrunk ones too */
+                pgmax_old = INFINITY;
+                continue;
+            }
+            /* (no upper bound on alpha for the L2 loss, so only the lower
+             * side shrinks) */
+            pgmax_old = pgmax_new <= 0 ? INFINITY : pgmax_new;
+        }
+        free(pos);
+    }
+    *bias = b;
+    free(alpha);
+    free(qd);
+    free(index);
+    return 0;
+}
