@@ -369,6 +369,28 @@ static double get_f64(rbuf *r)
     return d;
 }
 
+/* Reads n little-endian f32 into out (a plain copy on little-endian
+ * hosts); -1 when one is not finite. */
+static int get_f32s(rbuf *r, float *out, size_t n)
+{
+    size_t i;
+    int bad = 0;
+    if (!need(r, n * 4))
+        return -1;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(out, r->p + r->off, n * 4);
+    r->off += n * 4;
+#else
+    for (i = 0; i < n; i++) {
+        uint32_t x = get_u32(r);
+        memcpy(&out[i], &x, 4);
+    }
+#endif
+    for (i = 0; i < n; i++)
+        bad |= !isfinite(out[i]);
+    return bad ? -1 : 0;
+}
+
 static char *get_str(rbuf *r, size_t max)
 {
     uint32_t n = get_u32(r);
@@ -535,21 +557,10 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
     m->w = malloc((nw + 1) * sizeof *m->w);
     if (!v->idf || !m->w)
         goto cleanup;
-    for (i = 0; i < nf; i++) {
-        uint32_t x = get_u32(&r);
-        memcpy(&v->idf[i], &x, 4);
-        if (!isfinite(v->idf[i]))
-            BAD("non-finite idf");
-    }
-    {
-        size_t j;
-        for (j = 0; j < nw; j++) {
-            uint32_t x = get_u32(&r);
-            memcpy(&m->w[j], &x, 4);
-            if (!isfinite(m->w[j]))
-                BAD("non-finite weight");
-        }
-    }
+    if (get_f32s(&r, v->idf, nf) != 0)
+        BAD("non-finite idf");
+    if (get_f32s(&r, m->w, nw) != 0)
+        BAD("non-finite weight");
     *out = m;
     m = NULL;
     rc = SPYTAG_OK;

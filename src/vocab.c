@@ -12,6 +12,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#define XXH_INLINE_ALL      /* hashing is on the per-token path */
 #include <xxhash.h>
 
 struct slot {

@@ -1,0 +1,446 @@
+/*
+ * jsonline.c - see jsonline.h.  Strictness matches the library's jansson
+ * settings: invalid UTF-8, lone surrogate escapes, control characters in
+ * strings, trailing garbage and duplicate keys (compared byte for byte)
+ * are errors; "\u0000" is allowed.
+ */
+#include "jsonline.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const unsigned char *s;
+    size_t n, i;
+    char *err;
+    size_t errcap;
+    int failed;
+} scan;
+
+static int fail(scan *sc, const char *what)
+{
+    if (!sc->failed)
+        snprintf(sc->err, sc->errcap, "invalid JSON at column %zu: %s",
+                 sc->i + 1, what);
+    sc->failed = 1;
+    return -1;
+}
+
+static void ws(scan *sc)
+{
+    while (sc->i < sc->n && (sc->s[sc->i] == ' ' || sc->s[sc->i] == '\t' ||
+                             sc->s[sc->i] == '\n' || sc->s[sc->i] == '\r'))
+        sc->i++;
+}
+
+/* Length of a valid UTF-8 sequence at p (n bytes left), 0 when invalid. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+    if (p[0] >= 0xc2 && p[0] <= 0xdf)
+        return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
+    if (p[0] >= 0xe0 && p[0] <= 0xef) {
+        if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+            return 0;
+        if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0))
+            return 0;
+        return 3;
+    }
+    if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+        if (n < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+            (p[3] & 0xc0) != 0x80)
+            return 0;
+        if ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))
+            return 0;
+        return 4;
+    }
+    return 0;
+}
+
+static int hex4(scan *sc, unsigned *out)
+{
+    unsigned v = 0;
+    int k;
+    if (sc->n - sc->i < 4)
+        return fail(sc, "truncated \\u escape");
+    for (k = 0; k < 4; k++) {
+        unsigned char c = sc->s[sc->i + (size_t)k];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= c - '0';
+        else if (c >= 'a' && c <= 'f')
+            v |= c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            v |= c - 'A' + 10;
+        else
+            return fail(sc, "bad \\u escape");
+    }
+    sc->i += 4;
+    *out = v;
+    return 0;
+}
+
+static size_t put_utf8(char *o, unsigned cp)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xc0 | (cp >> 6));
+        o[1] = (char)(0x80 | (cp & 0x3f));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xe0 | (cp >> 12));
+        o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        o[2] = (char)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    o[0] = (char)(0xf0 | (cp >> 18));
+    o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+    o[3] = (char)(0x80 | (cp & 0x3f));
+    return 4;
+}
+
+/* Scans a string at sc->i (on the opening quote).  When out is not NULL,
+ * decodes it there (the caller makes room for as many bytes as the raw
+ * string has) and sets *outlen. */
+static int string(scan *sc, char *out, size_t *outlen)
+{
+    size_t o = 0;
+    sc->i++;                                   /* the quote */
+    for (;;) {
+        size_t start = sc->i;
+        unsigned char c;
+        /* a run of plain bytes */
+        while (sc->i < sc->n) {
+            c = sc->s[sc->i];
+            if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80)
+                break;
+            sc->i++;
+        }
+        if (out && sc->i > start) {
+            memcpy(out + o, sc->s + start, sc->i - start);
+            o += sc->i - start;
+        }
+        if (sc->i >= sc->n)
+            return fail(sc, "unterminated string");
+        c = sc->s[sc->i];
+        if (c == '"') {
+            sc->i++;
+            if (outlen)
+                *outlen = o;
+            return 0;
+        }
+        if (c < 0x20)
+            return fail(sc, "control character in a string");
+        if (c >= 0x80) {
+            size_t k = utf8_seq(sc->s + sc->i, sc->n - sc->i);
+            if (!k)
+                return fail(sc, "invalid UTF-8 in a string");
+            if (out) {
+                memcpy(out + o, sc->s + sc->i, k);
+                o += k;
+            }
+            sc->i += k;
+            continue;
+        }
+        /* an escape */
+        if (++sc->i >= sc->n)
+            return fail(sc, "unterminated escape");
+        c = sc->s[sc->i++];
+        switch (c) {
+        case '"': case '\\': case '/':
+            if (out) out[o++] = (char)c;
+            break;
+        case 'b': if (out) out[o++] = '\b'; break;
+        case 'f': if (out) out[o++] = '\f'; break;
+        case 'n': if (out) out[o++] = '\n'; break;
+        case 'r': if (out) out[o++] = '\r'; break;
+        case 't': if (out) out[o++] = '\t'; break;
+        case 'u': {
+            unsigned cp, lo;
+            if (hex4(sc, &cp))
+                return -1;
+            if (cp >= 0xdc00 && cp <= 0xdfff)
+                return fail(sc, "lone low surrogate escape");
+            if (cp >= 0xd800 && cp <= 0xdbff) {
+                if (sc->n - sc->i < 6 || sc->s[sc->i] != '\\' ||
+                    sc->s[sc->i + 1] != 'u')
+                    return fail(sc, "lone high surrogate escape");
+                sc->i += 2;
+                if (hex4(sc, &lo))
+                    return -1;
+                if (lo < 0xdc00 || lo > 0xdfff)
+                    return fail(sc, "bad surrogate pair");
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+            }
+            if (out)
+                o += put_utf8(out + o, cp);
+            break;
+        }
+        default:
+            sc->i--;
+            return fail(sc, "bad escape");
+        }
+    }
+}
+
+static int value(scan *sc, int depth);
+
+static int number(scan *sc)
+{
+    size_t d;
+    if (sc->i < sc->n && sc->s[sc->i] == '-')
+        sc->i++;
+    if (sc->i >= sc->n)
+        return fail(sc, "truncated number");
+    if (sc->s[sc->i] == '0') {
+        sc->i++;
+    } else if (sc->s[sc->i] >= '1' && sc->s[sc->i] <= '9') {
+        while (sc->i < sc->n && sc->s[sc->i] >= '0' && sc->s[sc->i] <= '9')
+            sc->i++;
+    } else {
+        return fail(sc, "unexpected character");
+    }
+    if (sc->i < sc->n && sc->s[sc->i] == '.') {
+        d = ++sc->i;
+        while (sc->i < sc->n && sc->s[sc->i] >= '0' && sc->s[sc->i] <= '9')
+            sc->i++;
+        if (sc->i == d)
+            return fail(sc, "bad number");
+    }
+    if (sc->i < sc->n && (sc->s[sc->i] == 'e' || sc->s[sc->i] == 'E')) {
+        sc->i++;
+        if (sc->i < sc->n && (sc->s[sc->i] == '+' || sc->s[sc->i] == '-'))
+            sc->i++;
+        d = sc->i;
+        while (sc->i < sc->n && sc->s[sc->i] >= '0' && sc->s[sc->i] <= '9')
+            sc->i++;
+        if (sc->i == d)
+            return fail(sc, "bad number");
+    }
+    return 0;
+}
+
+static int literal(scan *sc, const char *word)
+{
+    size_t k = strlen(word);
+    if (sc->n - sc->i < k || memcmp(sc->s + sc->i, word, k) != 0)
+        return fail(sc, "unexpected character");
+    sc->i += k;
+    return 0;
+}
+
+static int container(scan *sc, int depth, unsigned char close)
+{
+    int first = 1;
+    if (depth > JL_MAX_DEPTH)
+        return fail(sc, "nested too deeply");
+    sc->i++;
+    for (;;) {
+        ws(sc);
+        if (sc->i < sc->n && sc->s[sc->i] == close && first) {
+            sc->i++;
+            return 0;
+        }
+        if (close == '}') {
+            if (sc->i >= sc->n || sc->s[sc->i] != '"')
+                return fail(sc, "expected a string key");
+            if (string(sc, NULL, NULL))
+                return -1;
+            ws(sc);
+            if (sc->i >= sc->n || sc->s[sc->i] != ':')
+                return fail(sc, "expected ':'");
+            sc->i++;
+        }
+        if (value(sc, depth + 1))
+            return -1;
+        ws(sc);
+        if (sc->i < sc->n && sc->s[sc->i] == ',') {
+            sc->i++;
+            first = 0;
+            continue;
+        }
+        if (sc->i < sc->n && sc->s[sc->i] == close) {
+            sc->i++;
+            return 0;
+        }
+        return fail(sc, close == '}' ? "expected ',' or '}'"
+                                     : "expected ',' or ']'");
+    }
+}
+
+static int value(scan *sc, int depth)
+{
+    ws(sc);
+    if (sc->i >= sc->n)
+        return fail(sc, "unexpected end of line");
+    switch (sc->s[sc->i]) {
+    case '{': return container(sc, depth, '}');
+    case '[': return container(sc, depth, ']');
+    case '"': return string(sc, NULL, NULL);
+    case 't': return literal(sc, "true");
+    case 'f': return literal(sc, "false");
+    case 'n': return literal(sc, "null");
+    default: return number(sc);
+    }
+}
+
+int jl_key_is(const jl_member *m, const char *k)
+{
+    size_t n = strlen(k);
+    return m->key_len == n && memcmp(m->key, k, n) == 0;
+}
+
+static int grow(jl_record *r, size_t need)
+{
+    if (need <= r->cap)
+        return 0;
+    {
+        size_t cap = r->cap ? r->cap : 4096;
+        char *b;
+        while (cap < need)
+            cap *= 2;
+        b = realloc(r->buf, cap);
+        if (!b)
+            return -1;
+        r->buf = b;
+        r->cap = cap;
+    }
+    return 0;
+}
+
+int jl_parse(jl_record *r, const char *line, size_t len, char *err,
+             size_t errcap)
+{
+    scan sc = { (const unsigned char *)line, len, 0, err, errcap, 0 };
+    size_t k, j, used = 0, text_off = (size_t)-1, id_off = (size_t)-1;
+
+    r->nmembers = 0;
+    r->id = r->text = NULL;
+    r->text_val = r->id_val = NULL;
+    r->text_len = 0;
+    ws(&sc);
+    if (sc.i >= sc.n || sc.s[sc.i] != '{')
+        return fail(&sc, "a line must hold a JSON object");
+    sc.i++;
+    ws(&sc);
+    if (sc.i < sc.n && sc.s[sc.i] == '}') {
+        sc.i++;
+    } else {
+        for (;;) {
+            jl_member *m;
+            size_t kstart;
+            ws(&sc);
+            if (r->nmembers == JL_MAX_MEMBERS)
+                return fail(&sc, "too many members");
+            m = &r->members[r->nmembers];
+            if (sc.i >= sc.n || sc.s[sc.i] != '"')
+                return fail(&sc, "expected a string key");
+            kstart = sc.i;
+            if (string(&sc, NULL, NULL))
+                return -1;
+            m->start = line + kstart;
+            m->key = line + kstart + 1;
+            m->key_len = sc.i - kstart - 2;
+            ws(&sc);
+            if (sc.i >= sc.n || sc.s[sc.i] != ':')
+                return fail(&sc, "expected ':'");
+            sc.i++;
+            ws(&sc);
+            if (sc.i < sc.n && sc.s[sc.i] == '"' &&
+                (jl_key_is(m, "text") || jl_key_is(m, "id"))) {
+                /* decode while validating: one pass over the text */
+                int is_text = m->key[0] == 't';
+                size_t vlen = 0;
+                if (grow(r, used + (sc.n - sc.i) + 1) != 0) {
+                    snprintf(err, errcap, "out of memory");
+                    return -1;
+                }
+                if (string(&sc, r->buf + used, &vlen))
+                    return -1;
+                r->buf[used + vlen] = '\0';
+                if (is_text) {
+                    text_off = used;
+                    r->text_len = vlen;
+                } else {
+                    id_off = used;
+                }
+                used += vlen + 1;
+            } else if (value(&sc, 1)) {
+                return -1;
+            }
+            m->len = (size_t)(line + sc.i - m->start);
+            for (j = 0; j < r->nmembers; j++)
+                if (r->members[j].key_len == m->key_len &&
+                    memcmp(r->members[j].key, m->key, m->key_len) == 0)
+                    return fail(&sc, "duplicate key");
+            r->nmembers++;
+            ws(&sc);
+            if (sc.i < sc.n && sc.s[sc.i] == ',') {
+                sc.i++;
+                continue;
+            }
+            if (sc.i < sc.n && sc.s[sc.i] == '}') {
+                sc.i++;
+                break;
+            }
+            return fail(&sc, "expected ',' or '}'");
+        }
+    }
+    ws(&sc);
+    if (sc.i != sc.n)
+        return fail(&sc, "trailing characters after the object");
+
+    for (k = 0; k < r->nmembers; k++) {
+        const jl_member *m = &r->members[k];
+        if (jl_key_is(m, "text")) {
+            r->text = m;
+            if (text_off == (size_t)-1) {
+                snprintf(err, errcap, "\"text\" must be a string");
+                return -1;
+            }
+            r->text_val = r->buf + text_off;
+        } else if (jl_key_is(m, "id")) {
+            r->id = m;
+            if (id_off == (size_t)-1) {
+                /* an integer id is kept as written */
+                const char *v = memchr(m->start + m->key_len + 2, ':',
+                                       m->len - m->key_len - 2);
+                size_t n;
+                v++;
+                while (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n')
+                    v++;
+                n = (size_t)(m->start + m->len - v);
+                if (n == 0 || strspn(v, "-0123456789") < n) {
+                    snprintf(err, errcap, "\"id\" must be a string or an "
+                             "integer");
+                    return -1;
+                }
+                if (grow(r, used + n + 1) != 0) {
+                    snprintf(err, errcap, "out of memory");
+                    return -1;
+                }
+                memcpy(r->buf + used, v, n);
+                r->buf[used + n] = '\0';
+                id_off = used;
+                used += n + 1;
+            }
+            r->id_val = r->buf + id_off;
+        }
+    }
+    return 0;
+}
+
+void jl_record_free(jl_record *r)
+{
+    if (!r)
+        return;
+    free(r->buf);
+    r->buf = NULL;
+    r->cap = 0;
+}
