@@ -172,9 +172,42 @@ void cli_train_defaults(spytag_options *o)
 #ifndef SPYTAG_BUILD_EXE
 #define SPYTAG_BUILD_EXE ""
 #endif
+#ifndef SPYTAG_PREFIX
+#define SPYTAG_PREFIX "/usr/local"
+#endif
+#ifndef SPYTAG_BINDIR
+#define SPYTAG_BINDIR SPYTAG_PREFIX "/bin"
+#endif
+
+/* The shipped model of an installed tree that was moved, or installed with
+ * DESTDIR or another prefix: when the program is P/BIN/spytag, with BIN
+ * the configured bindir relative to the configured prefix, the model is
+ * P/DATA, with DATA likewise (P/share/spytag/spytag.model by default).
+ * Fills buf and returns 1 when that file is readable, else returns 0. */
+static int model_beside_program(const char *exe, char *buf, size_t cap)
+{
+    size_t np = strlen(SPYTAG_PREFIX), nb, ndir;
+    const char *bin, *data, *slash = strrchr(exe, '/');
+
+    if (!slash || strncmp(SPYTAG_BINDIR, SPYTAG_PREFIX, np) != 0 ||
+        strncmp(SPYTAG_DATA_MODEL, SPYTAG_PREFIX, np) != 0)
+        return 0;
+    bin = SPYTAG_BINDIR + np;
+    data = SPYTAG_DATA_MODEL + np;
+    nb = strlen(bin);
+    ndir = (size_t)(slash - exe);
+    if (bin[0] != '/' || data[0] != '/' || ndir < nb ||
+        strncmp(exe + ndir - nb, bin, nb) != 0)
+        return 0;
+    if ((size_t)snprintf(buf, cap, "%.*s%s", (int)(ndir - nb), exe, data)
+        >= cap)
+        return 0;
+    return access(buf, R_OK) == 0;
+}
 
 const char *cli_model_path(const char *given)
 {
+    static char beside[4096 + 512];
     const char *env;
     char exe[4096];
     ssize_t n;
@@ -193,6 +226,8 @@ const char *cli_model_path(const char *given)
     if (in_build_tree)
         return access(SPYTAG_BUILD_MODEL, R_OK) == 0 ? SPYTAG_BUILD_MODEL
                                                      : SPYTAG_DATA_MODEL;
+    if (n > 0 && model_beside_program(exe, beside, sizeof beside))
+        return beside;
     return access(SPYTAG_DATA_MODEL, R_OK) == 0 ? SPYTAG_DATA_MODEL
                                                 : SPYTAG_BUILD_MODEL;
 }

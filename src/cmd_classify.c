@@ -185,7 +185,7 @@ static int walk(struct sources *s, const char *dir, int *failed, int depth)
         n++;
     }
     closedir(d);
-    if (rc == 0)
+    if (rc == 0 && n > 0)
         qsort(names, n, sizeof *names, cmp_name);
     for (i = 0; i < n && rc == 0; i++) {
         size_t len = strlen(dir) + strlen(names[i]) + 2;
@@ -269,49 +269,83 @@ static int read_all(int fd, char **out, size_t *outlen)
     return 0;
 }
 
-/* Reads a line of any length up to SPYTAG_MAX_LINE_BYTES.  Returns its
- * length, -1 at the end, -2 when too long (the line is consumed), -3 when
- * out of memory, -4 on a read error. */
-static long read_line(FILE *f, char **buf, size_t *cap)
+/* Line input straight from a file descriptor: read(2) returns what a pipe
+ * has, so a stream filter answers each line as soon as it arrives (stdio's
+ * fread would wait for a full buffer), and memchr finds line ends even in
+ * lines that hold NUL bytes. */
+struct lines {
+    int fd;
+    char chunk[1 << 16];
+    size_t pos, len;
+    int eof;
+};
+
+/* Reads a line of any length up to SPYTAG_MAX_LINE_BYTES into *buf (NUL
+ * added; CR before LF dropped).  Returns its length, -1 at the end, -2 when
+ * too long (the line is consumed), -3 when out of memory, -4 on a read
+ * error (errno set). */
+static long read_line(struct lines *in, char **buf, size_t *cap)
 {
     size_t n = 0;
-    int toolong = 0;
+    int toolong = 0, any = 0;
     for (;;) {
-        char *nl;
+        const char *nl;
         size_t k;
-        if (n + 2 > *cap) {
-            size_t nc = *cap ? *cap * 2 : 65536;
-            char *nb;
-            if (nc > (size_t)SPYTAG_MAX_LINE_BYTES + 2) {
-                toolong = 1;
-                n = 0;
+        if (in->pos == in->len) {
+            ssize_t got;
+            if (in->eof)
+                break;
+            got = read(in->fd, in->chunk, sizeof in->chunk);
+            if (got < 0 && errno == EINTR)
                 continue;
-            }
-            nb = realloc(*buf, nc);
-            if (!nb)
-                return -3;
-            *buf = nb;
-            *cap = nc;
-        }
-        if (!fgets(*buf + n, (int)(*cap - n > 1u << 30 ? 1u << 30 : *cap - n),
-                   f)) {
-            if (ferror(f))
+            if (got < 0)
                 return -4;
-            if (n == 0 && !toolong)
-                return -1;
+            if (got == 0) {
+                in->eof = 1;
+                break;
+            }
+            in->pos = 0;
+            in->len = (size_t)got;
+        }
+        any = 1;
+        nl = memchr(in->chunk + in->pos, '\n', in->len - in->pos);
+        k = (nl ? (size_t)(nl - in->chunk) : in->len) - in->pos;
+        if (!toolong) {
+            if (n + k > SPYTAG_MAX_LINE_BYTES) {
+                toolong = 1;
+            } else {
+                if (n + k + 2 > *cap) {
+                    size_t nc = *cap ? *cap : 65536;
+                    char *nb;
+                    while (nc < n + k + 2)
+                        nc *= 2;
+                    nb = realloc(*buf, nc);
+                    if (!nb)
+                        return -3;
+                    *buf = nb;
+                    *cap = nc;
+                }
+                memcpy(*buf + n, in->chunk + in->pos, k);
+                n += k;
+            }
+        }
+        in->pos += k;
+        if (nl) {
+            in->pos++;                 /* the newline */
             break;
         }
-        k = strlen(*buf + n);
-        nl = k ? (*buf + n + k - 1) : NULL;
-        n += k;
-        if (nl && *nl == '\n') {
-            n--;
-            break;
-        }
-        /* a NUL inside the line stops strlen early: keep reading */
     }
+    if (!any)
+        return -1;
     if (toolong)
         return -2;
+    if (n + 1 > *cap) {                /* an empty first line */
+        char *nb = realloc(*buf, 64);
+        if (!nb)
+            return -3;
+        *buf = nb;
+        *cap = 64;
+    }
     if (n && (*buf)[n - 1] == '\r')
         n--;
     (*buf)[n] = '\0';
@@ -323,7 +357,7 @@ static long read_line(FILE *f, char **buf, size_t *cap)
 struct reader {
     struct sources *src;
     size_t next;              /* next source */
-    FILE *jf;                 /* open JSON Lines source, or NULL */
+    struct lines *jf;         /* open JSON Lines source, or NULL */
     const char *jname;
     long jline;
     char *line;
@@ -440,8 +474,9 @@ static int next_item(struct reader *r, struct item *it)
                     cli_error("%s:%ld: out of memory", r->jname, r->jline + 1);
                     r->failed++;
                 }
-                if (r->jf != stdin)
-                    fclose(r->jf);
+                if (r->jf->fd != STDIN_FILENO)
+                    close(r->jf->fd);
+                free(r->jf);
                 r->jf = NULL;
                 continue;
             }
@@ -465,17 +500,19 @@ static int next_item(struct reader *r, struct item *it)
             return 0;
         s = &r->src->v[r->next++];
         if (s->jsonl) {
-            if (strcmp(s->path, "-") == 0) {
-                r->jf = stdin;
-            } else {
-                r->jf = fopen(s->path, "rb");
-                if (!r->jf) {
-                    cli_error("cannot open '%s': %s", s->path,
-                              strerror(errno));
-                    r->failed++;
-                    continue;
-                }
+            int fd = strcmp(s->path, "-") == 0 ? STDIN_FILENO
+                                               : open(s->path, O_RDONLY);
+            if (fd < 0) {
+                cli_error("cannot open '%s': %s", s->path, strerror(errno));
+                r->failed++;
+                continue;
             }
+            r->jf = calloc(1, sizeof *r->jf);
+            if (!r->jf) {
+                cli_error("out of memory");
+                exit(EXIT_FATAL);
+            }
+            r->jf->fd = fd;
             r->jname = s->path;
             r->jline = 0;
             continue;
@@ -1002,6 +1039,11 @@ cleanup:
     free(src.v);
     free(ord);
     free(rd.line);
+    if (rd.jf) {
+        if (rd.jf->fd != STDIN_FILENO)
+            close(rd.jf->fd);
+        free(rd.jf);
+    }
     jl_record_free(&rd.rec);
     spytag_model_free(m);
     return code;

@@ -222,12 +222,18 @@ int spytag_corpus_add(spytag_corpus *c, const char *id, const char *text,
 static int read_file(const char *path, char **out, size_t *outlen,
                      spytag_error *err, const char *where, long line)
 {
-    FILE *f = fopen(path, "rb");
+    struct stat st;
+    FILE *f;
     char *buf = NULL;
     size_t len = 0, cap = 0;
     int rc = SPYTAG_OK;
 
     *out = NULL;
+    /* not fopen first: opening a FIFO would wait for a writer forever */
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return spytag_fail(err, SPYTAG_EIO, where, line,
+                           "cannot read '%s': not a regular file", path);
+    f = fopen(path, "rb");
     if (!f)
         return spytag_fail(err, SPYTAG_EIO, where, line, "cannot open '%s': %s",
                            path, strerror(errno));
@@ -314,6 +320,13 @@ static long read_line(FILE *f, char **buf, size_t *cap)
         return -1;
     if (toolong)
         return -2;
+    if (*cap == 0) {             /* an empty first line: no buffer yet */
+        char *nb = realloc(*buf, 4096);
+        if (!nb)
+            return -3;
+        *buf = nb;
+        *cap = 4096;
+    }
     if (n && (*buf)[n - 1] == '\r')
         n--;
     (*buf)[n] = '\0';
@@ -365,7 +378,8 @@ static int load_jsonl(spytag_corpus *c, const char *path, spytag_error *err)
         rc = spytag_corpus_add(c, r.id ? r.id : idbuf, r.text, r.text_len,
                                (const char *const *)r.labels, r.nlabels);
         if (rc == SPYTAG_EINVAL)
-            spytag_fail(err, rc, path, lineno, "invalid topic name");
+            rc = spytag_fail(err, SPYTAG_EFORMAT, path, lineno,
+                             "invalid topic name");
         else if (rc != SPYTAG_OK)
             spytag_fail(err, rc, path, lineno, "%s", spytag_strerror(rc));
         spytag_record_clear(&r);
@@ -563,7 +577,26 @@ static int load_labels_tsv(spytag_corpus *c, const char *dir,
         rc = spytag_fail(err, SPYTAG_EEMPTY, path, 0, "no documents listed");
         goto cleanup;
     }
-    (void)nlisted;
+    if (have_list) {
+        size_t t, d;
+        for (t = 0; t < nlisted; t++) {
+            for (d = ndocs0; d < c->n; d++) {
+                size_t j;
+                for (j = 0; j < c->docs[d].ntopics; j++)
+                    if (c->docs[d].topics[j] == t)
+                        break;
+                if (j < c->docs[d].ntopics)
+                    break;
+            }
+            if (d == c->n) {
+                rc = spytag_fail(err, SPYTAG_EEMPTY, path, 0,
+                                 "topic '%s' has no positive document (it is "
+                                 "listed in topics.txt)",
+                                 spytag_corpus_topic(c, t));
+                goto cleanup;
+            }
+        }
+    }
 cleanup:
     spytag_strtab_free(seen);
     free(line);
@@ -608,10 +641,12 @@ static char **list_dir(const char *dir, size_t *n, spytag_error *err)
         k++;
     }
     closedir(d);
+    if (!v && !(v = calloc(1, sizeof *v))) {   /* an empty folder */
+        spytag_fail(err, SPYTAG_ENOMEM, dir, 0, "out of memory");
+        return NULL;
+    }
     qsort(v, k, sizeof *v, cmp_str);
     *n = k;
-    if (!v)
-        v = calloc(1, sizeof *v);
     return v;
 oom:
     closedir(d);

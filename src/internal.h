@@ -92,8 +92,9 @@ typedef struct spytag_vecbuf {
 int spytag_vecbuf_init(spytag_vecbuf *b, const spytag_vectorizer *v,
                        const spytag_options *o);
 void spytag_vecbuf_free(spytag_vecbuf *b);
-/* Vectorises text into b->out (sorted, L2-normalised); returns the number
- * of entries, or a negative status. */
+/* Vectorises text into b->out (L2-normalised, in order of first
+ * appearance, not sorted: classification does not need it); returns the
+ * number of entries, or a negative status. */
 long spytag_vectorize(spytag_vecbuf *b, const char *text, size_t len);
 
 /* Builds the vocabulary and IDF from the documents of c selected by use

@@ -293,7 +293,19 @@ static int value(scan *sc, int depth)
 int jl_key_is(const jl_member *m, const char *k)
 {
     size_t n = strlen(k);
-    return m->key_len == n && memcmp(m->key, k, n) == 0;
+    if (m->key_len == n && memcmp(m->key, k, n) == 0)
+        return 1;
+    if (m->key_len <= 6 * n && memchr(m->key, '\\', m->key_len)) {
+        /* an escaped name such as "t\u0065xt": compare it decoded */
+        char out[64];
+        size_t olen = 0;
+        char err[8];
+        scan sc = { (const unsigned char *)m->key - 1, m->key_len + 2, 0,
+                    err, sizeof err, 0 };
+        if (m->key_len + 2 <= sizeof out && string(&sc, out, &olen) == 0)
+            return olen == n && memcmp(out, k, n) == 0;
+    }
+    return 0;
 }
 
 static int grow(jl_record *r, size_t need)

@@ -120,7 +120,7 @@ size_t spytag_model_top_terms(const spytag_model *m, size_t t, size_t k,
         return 0;
     for (f = 0; f < nf; f++) {
         double wt = m->w[f * m->ntopics + t];
-        if (wt <= 0 || (n == k && wt <= weights[n - 1]) || k == 0)
+        if (k == 0 || wt <= 0 || (n == k && wt <= weights[n - 1]))
             continue;
         j = n < k ? n++ : k - 1;          /* insertion into a sorted list */
         while (j > 0 && weights[j - 1] < wt) {
@@ -283,6 +283,15 @@ int spytag_model_save(const spytag_model *m, const char *path,
 
     if (!tmp)
         return spytag_fail(err, SPYTAG_ENOMEM, path, 0, "out of memory");
+    {
+        /* the rename would replace a device or FIFO (/dev/null as root) */
+        struct stat st;
+        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+            free(tmp);
+            return spytag_fail(err, SPYTAG_EIO, path, 0,
+                               "not a regular file; refusing to replace it");
+        }
+    }
     rc = spytag_model_serialize(m, &buf, &len);
     if (rc != SPYTAG_OK) {
         spytag_fail(err, rc, path, 0, "out of memory");

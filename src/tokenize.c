@@ -159,7 +159,8 @@ static int flush(spytag_tokenizer *tk, spytag_token_fn fn, void *user)
         tk->nonascii = 0;
         k = utf8proc_decompose((const utf8proc_uint8_t *)tk->raw,
                                (utf8proc_ssize_t)n, tk->ubuf, RAW_CAP,
-                               opt & ~UTF8PROC_COMPOSE);
+                               (opt & ~UTF8PROC_COMPOSE) |
+                                   UTF8PROC_DECOMPOSE);
         if (k < 0 || k > RAW_CAP)
             return 0;          /* too long once decomposed: drop */
         k = utf8proc_normalize_utf32(tk->ubuf, k, opt);
@@ -171,6 +172,8 @@ static int flush(spytag_tokenizer *tk, spytag_token_fn fn, void *user)
         tok = (const char *)tk->ubuf;
         n = (size_t)k;
         ((char *)tk->ubuf)[n] = '\0';
+        if (n == 1)
+            return 0;          /* e.g. fullwidth "Ｘ", now one ASCII letter */
     } else {
         if (n == 1)
             return 0;          /* single ASCII letter or digit */
@@ -244,7 +247,7 @@ int spytag_tokenize_raw(spytag_tokenizer *tk, const char *text, size_t len,
                 i++;
                 continue;
             }
-            if (is_word_cp(cp)) {
+            if (!is_apostrophe(cp) && is_word_cp(cp)) {  /* U+02BC is Lm */
                 push(tk, text + i, (size_t)w);
                 tk->nonascii = 1;
                 i += (size_t)w;

@@ -1,0 +1,260 @@
+/*
+ * check_classify.c - classification (classify.c) with the fixture model:
+ * scores, margins and tags agree with the model's thresholds and Platt
+ * sigmoids, text without known words gets the bias, invalid UTF-8 never
+ * fails, classifiers are reusable and independent (also across threads),
+ * and spytag_explain names the words of the document behind a topic.
+ */
+#include "testutil.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+static spytag_model *model;
+
+static void setup(void)
+{
+    model = tu_fixture_model();
+}
+
+static void teardown(void)
+{
+    spytag_model_free(model);
+}
+
+static const char sky[] =
+    "Astronomers at the observatory pointed the telescope at the night sky.";
+
+START_TEST(test_scores_margins_tags)
+{
+    spytag_classifier *cl = spytag_classifier_new(model);
+    double s[3], mg[3];
+    unsigned char tg[3];
+    size_t t;
+    ck_assert_ptr_nonnull(cl);
+    ck_assert_int_eq(spytag_classify(cl, sky, strlen(sky), s, mg, tg),
+                     SPYTAG_OK);
+    for (t = 0; t < 3; t++) {
+        ck_assert(s[t] >= 0.0 && s[t] <= 1.0);
+        /* multi-label: a tag is a margin at or above the threshold */
+        ck_assert_int_eq(tg[t], mg[t] >= spytag_model_threshold(model, t));
+        ck_assert_double_eq_tol(s[t], spytag_platt_score(model, t, mg[t]),
+                                1e-12);
+    }
+    ck_assert_int_eq(tg[0], 1);
+    ck_assert_int_eq(tg[1], 0);
+    ck_assert_int_eq(tg[2], 0);
+    ck_assert(s[0] > 0.5 && s[1] < 0.5 && s[2] < 0.5);
+    ck_assert(mg[0] > mg[1] && mg[0] > mg[2]);
+    spytag_classifier_free(cl);
+    spytag_classifier_free(NULL);
+}
+END_TEST
+
+START_TEST(test_score_monotonic)
+{
+    /* more evidence, higher margin and score for astronomy */
+    spytag_classifier *cl = spytag_classifier_new(model);
+    double s1[3], s2[3], m1[3], m2[3];
+    const char *weak = "the telescope and the bread oven and the yacht";
+    const char *strong = "the telescope, the observatory, the astronomers";
+    spytag_classify(cl, weak, strlen(weak), s1, m1, NULL);
+    spytag_classify(cl, strong, strlen(strong), s2, m2, NULL);
+    ck_assert(m2[0] > m1[0]);
+    ck_assert(s2[0] > s1[0]);
+    spytag_classifier_free(cl);
+}
+END_TEST
+
+START_TEST(test_no_known_words)
+{
+    /* empty text, unknown words and bad bytes all give the bare bias:
+     * the same margins, and the fixture's tags for nothing are none */
+    static const struct {
+        const char *text;
+        size_t len;
+    } in[] = {
+        { "", 0 },
+        { "zebra quokka axolotl", 20 },
+        { "\x80\xc0\xaf\xed\xa0\x80\xff\x00\xe4\xb8", 10 },
+        { NULL, 0 },
+    };
+    spytag_classifier *cl = spytag_classifier_new(model);
+    double m0[3], m[3];
+    unsigned char tg[3];
+    size_t i, t;
+    ck_assert_int_eq(spytag_classify(cl, "", 0, NULL, m0, NULL), SPYTAG_OK);
+    for (i = 0; i < sizeof in / sizeof in[0]; i++) {
+        ck_assert_int_eq(spytag_classify(cl, in[i].text, in[i].len, NULL, m,
+                                         tg), SPYTAG_OK);
+        for (t = 0; t < 3; t++) {
+            ck_assert_double_eq(m[t], m0[t]);
+            ck_assert_int_eq(tg[t], 0);
+        }
+    }
+    ck_assert_int_eq(spytag_classify(cl, NULL, 3, NULL, NULL, NULL),
+                     SPYTAG_EINVAL);
+    ck_assert_int_eq(spytag_classify(NULL, "x", 1, NULL, NULL, NULL),
+                     SPYTAG_EINVAL);
+    ck_assert_ptr_null(spytag_classifier_new(NULL));
+    spytag_classifier_free(cl);
+}
+END_TEST
+
+START_TEST(test_invalid_utf8_mixed)
+{
+    /* bad bytes between good words do not hide the words */
+    const char text[] = "telescope\x80observatory\xc0\xaf" "astronomers";
+    char *a = tu_tags(model, text);
+    ck_assert_str_eq(a, "astronomy");
+    free(a);
+    {
+        size_t len;
+        unsigned char *buf = tu_read(tu_data("tricky-utf8.txt"), &len);
+        spytag_classifier *cl = spytag_classifier_new(model);
+        unsigned char tg[3];
+        ck_assert_int_eq(spytag_classify(cl, (const char *)buf, len, NULL,
+                                         NULL, tg), SPYTAG_OK);
+        ck_assert_int_eq(tg[0], 1);                  /* astronomy */
+        spytag_classifier_free(cl);
+        free(buf);
+    }
+}
+END_TEST
+
+START_TEST(test_reuse)
+{
+    /* one classifier, many documents: the same answers as fresh ones */
+    static const char *const texts[] = {
+        "The yacht left the harbour in the wind.",
+        sky,
+        "Bake the bread in the oven.",
+        "The yacht left the harbour in the wind.",
+        "",
+        sky,
+    };
+    spytag_classifier *cl = spytag_classifier_new(model);
+    size_t i, t;
+    for (i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        spytag_classifier *fresh = spytag_classifier_new(model);
+        double a[3], b[3];
+        spytag_classify(cl, texts[i], strlen(texts[i]), NULL, a, NULL);
+        spytag_classify(fresh, texts[i], strlen(texts[i]), NULL, b, NULL);
+        for (t = 0; t < 3; t++)
+            ck_assert_double_eq(a[t], b[t]);
+        spytag_classifier_free(fresh);
+    }
+    spytag_classifier_free(cl);
+}
+END_TEST
+
+START_TEST(test_explain)
+{
+    spytag_classifier *cl = spytag_classifier_new(model);
+    uint32_t f[10];
+    double c[10];
+    char buf[2 * SPYTAG_MAX_TOKEN_BYTES + 2];
+    char lower[sizeof sky], word[sizeof buf];
+    size_t n, i, k;
+    for (k = 0; k < sizeof sky; k++)
+        lower[k] = (char)(sky[k] >= 'A' && sky[k] <= 'Z' ? sky[k] + 32
+                                                          : sky[k]);
+    spytag_classify(cl, sky, strlen(sky), NULL, NULL, NULL);
+    n = spytag_explain(cl, 0, 10, f, c);
+    ck_assert_uint_ge(n, 2);
+    for (i = 0; i < n; i++) {
+        const char *term = spytag_model_term(model, f[i], buf, sizeof buf);
+        ck_assert(c[i] > 0);
+        if (i)
+            ck_assert(c[i - 1] >= c[i]);
+        /* every term (the first word of a pair) is in the text */
+        snprintf(word, sizeof word, "%s", term);
+        word[strcspn(word, " ")] = '\0';
+        ck_assert_msg(strstr(lower, word) != NULL,
+                      "term '%s' is not in the text", term);
+    }
+    /* k limits the answer, the largest first */
+    {
+        uint32_t f1;
+        double c1;
+        ck_assert_uint_eq(spytag_explain(cl, 0, 1, &f1, &c1), 1);
+        ck_assert_uint_eq(f1, f[0]);
+        ck_assert_double_eq(c1, c[0]);
+    }
+    ck_assert_uint_eq(spytag_explain(cl, 0, 0, f, c), 0);
+    ck_assert_uint_eq(spytag_explain(cl, 3, 10, f, c), 0);    /* no topic */
+    ck_assert_uint_eq(spytag_explain(NULL, 0, 10, f, c), 0);
+    /* nothing explains an empty document */
+    spytag_classify(cl, "", 0, NULL, NULL, NULL);
+    ck_assert_uint_eq(spytag_explain(cl, 0, 10, f, c), 0);
+    spytag_classifier_free(cl);
+}
+END_TEST
+
+struct thread_arg {
+    const spytag_model *m;
+    const char *text;
+    double margin[3];
+};
+
+static void *classify_many(void *p)
+{
+    struct thread_arg *a = p;
+    spytag_classifier *cl = spytag_classifier_new(a->m);
+    int i;
+    for (i = 0; i < 2000; i++)
+        spytag_classify(cl, a->text, strlen(a->text), NULL, a->margin, NULL);
+    spytag_classifier_free(cl);
+    return NULL;
+}
+
+START_TEST(test_threads_share_model)
+{
+    /* a loaded model is shared by threads, each with its own classifier */
+    static const char *const texts[] = {
+        sky, "Bake the bread in the oven.", "The yacht crew trimmed the sails",
+        "nothing known here",
+    };
+    struct thread_arg args[4];
+    pthread_t th[4];
+    int i, t;
+    for (i = 0; i < 4; i++) {
+        args[i].m = model;
+        args[i].text = texts[i];
+        ck_assert_int_eq(pthread_create(&th[i], NULL, classify_many, &args[i]),
+                         0);
+    }
+    for (i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    for (i = 0; i < 4; i++) {
+        struct thread_arg one = args[i];
+        classify_many(&one);
+        for (t = 0; t < 3; t++)
+            ck_assert_double_eq(args[i].margin[t], one.margin[t]);
+    }
+}
+END_TEST
+
+static Suite *classify_suite(void)
+{
+    Suite *s = suite_create("classify");
+    TCase *tc = tcase_create("classify");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_scores_margins_tags);
+    tcase_add_test(tc, test_score_monotonic);
+    tcase_add_test(tc, test_no_known_words);
+    tcase_add_test(tc, test_invalid_utf8_mixed);
+    tcase_add_test(tc, test_reuse);
+    tcase_add_test(tc, test_explain);
+    tcase_add_test(tc, test_threads_share_model);
+    tcase_set_timeout(tc, 120);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(classify_suite());
+}

@@ -1,0 +1,414 @@
+/*
+ * check_model.c - the model file (model.c): serialize / load round trips,
+ * atomic save, and corrupt files (empty, every truncation, bad magic, every
+ * single flipped byte, a future version), which must be refused with
+ * SPYTAG_EFORMAT, SPYTAG_ECHECKSUM or SPYTAG_EVERSION and never crash.
+ * Also damage behind a valid checksum, which the structural checks must
+ * catch (or yield a model that still classifies without crashing).
+ */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <xxhash.h>
+
+static char *tmp;
+static spytag_model *model;       /* trained on the fixture corpus */
+static unsigned char *bytes;      /* its serialisation */
+static size_t nbytes;
+
+static void setup(void)
+{
+    tmp = tu_mkdtemp();
+    model = tu_fixture_model();
+    ck_assert_int_eq(spytag_model_serialize(model, &bytes, &nbytes),
+                     SPYTAG_OK);
+}
+
+static void teardown(void)
+{
+    tu_rmtree(tmp);
+    free(tmp);
+    spytag_model_free(model);
+    free(bytes);
+}
+
+static int load(const unsigned char *buf, size_t len, spytag_model **m,
+                spytag_error *err)
+{
+    memset(err, 0, sizeof *err);
+    return spytag_model_load_buffer(buf, len, "test.model", m, err);
+}
+
+/* Recomputes the trailing checksum of a serialised model. */
+static void reseal(unsigned char *buf, size_t len)
+{
+    uint64_t h = XXH64(buf, len - 8, 0);
+    int i;
+    for (i = 0; i < 8; i++)
+        buf[len - 8 + i] = (unsigned char)(h >> (8 * i));
+}
+
+static int refused_cleanly(int rc)
+{
+    return rc == SPYTAG_EFORMAT || rc == SPYTAG_ECHECKSUM ||
+           rc == SPYTAG_EVERSION;
+}
+
+/* ---- round trips ---------------------------------------------------------- */
+
+START_TEST(test_layout)
+{
+    ck_assert_uint_gt(nbytes, 8 + 4 + 8);
+    ck_assert_mem_eq(bytes, "SPYTAG\x1a\n", 8);
+    ck_assert_int_eq(bytes[8], 1);                 /* version 1, LE */
+    ck_assert_int_eq(bytes[9] | bytes[10] | bytes[11], 0);
+}
+END_TEST
+
+START_TEST(test_roundtrip_buffer)
+{
+    spytag_model *m = NULL;
+    spytag_error err;
+    unsigned char *again;
+    size_t n, t;
+    ck_assert_int_eq(load(bytes, nbytes, &m, &err), SPYTAG_OK);
+    ck_assert_int_eq(spytag_model_serialize(m, &again, &n), SPYTAG_OK);
+    ck_assert_uint_eq(n, nbytes);
+    ck_assert_msg(memcmp(again, bytes, n) == 0, "bytes differ after a load");
+    /* and the accessors agree */
+    ck_assert_uint_eq(spytag_model_ntopics(m), spytag_model_ntopics(model));
+    ck_assert_uint_eq(spytag_model_vocab_size(m),
+                      spytag_model_vocab_size(model));
+    ck_assert_uint_eq(spytag_model_ndocs(m), 22);
+    ck_assert_str_eq(spytag_model_corpus(m), spytag_model_corpus(model));
+    for (t = 0; t < spytag_model_ntopics(m); t++) {
+        ck_assert_str_eq(spytag_model_topic(m, t),
+                         spytag_model_topic(model, t));
+        ck_assert_double_eq(spytag_model_threshold(m, t),
+                            spytag_model_threshold(model, t));
+        ck_assert_uint_eq(spytag_model_positives(m, t),
+                          spytag_model_positives(model, t));
+    }
+    {
+        char *a = tu_tags(m, "the yacht crew and the telescope");
+        char *b = tu_tags(model, "the yacht crew and the telescope");
+        ck_assert_str_eq(a, b);
+        free(a);
+        free(b);
+    }
+    free(again);
+    spytag_model_free(m);
+}
+END_TEST
+
+START_TEST(test_options_survive)
+{
+    /* settings other than the defaults are stored and read back */
+    spytag_corpus *c = tu_fixture_corpus();
+    spytag_model *m = NULL, *m2 = NULL;
+    spytag_options o, got;
+    spytag_error err;
+    unsigned char *buf;
+    size_t n;
+    spytag_options_init(&o);
+    o.stem = 1;
+    o.ngram_max = 1;
+    o.min_df = 1;
+    o.max_df = 0.75;
+    o.C = 2.5;
+    o.balanced = 1;
+    o.tune_folds = 2;
+    o.seed = 123456789;
+    ck_assert_int_eq(spytag_train(c, &o, &m, NULL), SPYTAG_OK);
+    ck_assert_int_eq(spytag_model_serialize(m, &buf, &n), SPYTAG_OK);
+    ck_assert_int_eq(load(buf, n, &m2, &err), SPYTAG_OK);
+    spytag_model_options(m2, &got);
+    ck_assert_int_eq(got.stopwords, 1);
+    ck_assert_int_eq(got.stem, 1);
+    ck_assert_int_eq(got.ngram_max, 1);
+    ck_assert_int_eq(got.min_df, 1);
+    ck_assert_double_eq(got.max_df, 0.75);
+    ck_assert_double_eq(got.C, 2.5);
+    ck_assert_int_eq(got.balanced, 1);
+    ck_assert_int_eq(got.tune_folds, 2);
+    ck_assert_uint_eq(got.seed, 123456789);
+    /* a stemming model stems at classification time too */
+    {
+        char *a = tu_tags(m2, "astronomer telescopes observatories");
+        char *b = tu_tags(m, "astronomer telescopes observatories");
+        ck_assert_str_eq(a, b);
+        ck_assert_str_eq(a, "astronomy");
+        free(a);
+        free(b);
+    }
+    free(buf);
+    spytag_model_free(m);
+    spytag_model_free(m2);
+    spytag_corpus_free(c);
+}
+END_TEST
+
+START_TEST(test_save_and_load_file)
+{
+    char *path = tu_join(tmp, "fixture.model");
+    spytag_model *m = NULL;
+    spytag_error err;
+    unsigned char *disk;
+    size_t n;
+    struct stat st;
+    ck_assert_int_eq(spytag_model_save(model, path, &err), SPYTAG_OK);
+    disk = tu_read(path, &n);
+    ck_assert_uint_eq(n, nbytes);
+    ck_assert_mem_eq(disk, bytes, n);                /* same bytes */
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0644);
+    ck_assert_int_eq(tu_count_entries(tmp), 1);      /* no temporary left */
+    ck_assert_int_eq(spytag_model_load(path, &m, &err), SPYTAG_OK);
+    ck_assert_uint_eq(spytag_model_ntopics(m), 3);
+    spytag_model_free(m);
+    free(disk);
+    free(path);
+}
+END_TEST
+
+START_TEST(test_save_replaces)
+{
+    char *path = tu_join(tmp, "m.model");
+    spytag_error err;
+    unsigned char *disk;
+    size_t n;
+    tu_write_str(tmp, "m.model", "an old file that is not a model");
+    ck_assert_int_eq(spytag_model_save(model, path, &err), SPYTAG_OK);
+    disk = tu_read(path, &n);
+    ck_assert_uint_eq(n, nbytes);
+    ck_assert_int_eq(tu_count_entries(tmp), 1);
+    free(disk);
+    free(path);
+}
+END_TEST
+
+START_TEST(test_save_fails)
+{
+    char *path = tu_join(tmp, "no/such/folder/m.model");
+    spytag_error err;
+    memset(&err, 0, sizeof err);
+    ck_assert_int_eq(spytag_model_save(model, path, &err), SPYTAG_EIO);
+    ck_assert_str_eq(err.file, path);
+    ck_assert(err.message[0] != '\0');
+    free(path);
+    /* a folder where the file should go: the old entry stays */
+    tu_write_str(tmp, "dir/keep", "x");
+    path = tu_join(tmp, "dir");
+    ck_assert_int_eq(spytag_model_save(model, path, &err), SPYTAG_EIO);
+    ck_assert_int_eq(tu_count_entries(tmp), 1);      /* temp removed */
+    free(path);
+}
+END_TEST
+
+START_TEST(test_load_missing)
+{
+    char *path = tu_join(tmp, "absent.model");
+    spytag_model *m = (spytag_model *)1;
+    spytag_error err;
+    ck_assert_int_eq(spytag_model_load(path, &m, &err), SPYTAG_EIO);
+    ck_assert_ptr_null(m);
+    ck_assert_str_eq(err.file, path);
+    ck_assert_int_eq(spytag_model_load(tmp, &m, &err), SPYTAG_EIO); /* dir */
+    free(path);
+}
+END_TEST
+
+START_TEST(test_shipped_model_loads)
+{
+    char path[4096];
+    const char *top = getenv("top_srcdir");
+    spytag_model *m = NULL;
+    spytag_error err;
+    int rc;
+    snprintf(path, sizeof path, "%s/models/spytag.model", top ? top : ".");
+    rc = spytag_model_load(path, &m, &err);
+    ck_assert_msg(rc == SPYTAG_OK, "%s: %s", path, err.message);
+    ck_assert_uint_ge(spytag_model_ntopics(m), 2);
+    spytag_model_free(m);
+}
+END_TEST
+
+/* ---- corrupt files ------------------------------------------------------ */
+
+START_TEST(test_empty)
+{
+    spytag_model *m = (spytag_model *)1;
+    spytag_error err;
+    char *path = tu_join(tmp, "empty.model");
+    ck_assert_int_eq(load(bytes, 0, &m, &err), SPYTAG_EFORMAT);
+    ck_assert_ptr_null(m);
+    ck_assert_ptr_nonnull(strstr(err.message, "empty"));
+    tu_write_str(tmp, "empty.model", "");
+    ck_assert_int_eq(spytag_model_load(path, &m, &err), SPYTAG_EFORMAT);
+    ck_assert_str_eq(err.file, path);
+    free(path);
+}
+END_TEST
+
+START_TEST(test_bad_magic)
+{
+    spytag_model *m = NULL;
+    spytag_error err;
+    unsigned char *copy = malloc(nbytes);
+    memcpy(copy, bytes, nbytes);
+    copy[0] = 'X';
+    ck_assert_int_eq(load(copy, nbytes, &m, &err), SPYTAG_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(err.message, "magic"));
+    ck_assert_str_eq(err.file, "test.model");
+    ck_assert_int_eq(load((const unsigned char *)"{\"json\": 1}", 11, &m,
+                          &err), SPYTAG_EFORMAT);
+    free(copy);
+}
+END_TEST
+
+START_TEST(test_every_truncation)
+{
+    size_t n;
+    for (n = 0; n < nbytes; n++) {
+        spytag_model *m = (spytag_model *)1;
+        spytag_error err;
+        int rc = load(bytes, n, &m, &err);
+        ck_assert_msg(refused_cleanly(rc), "%zu bytes: status %d", n, rc);
+        ck_assert_ptr_null(m);
+        ck_assert_int_eq(err.status, rc);
+    }
+}
+END_TEST
+
+START_TEST(test_every_flipped_byte)
+{
+    unsigned char *copy = malloc(nbytes);
+    size_t i;
+    int x;
+    memcpy(copy, bytes, nbytes);
+    for (i = 0; i < nbytes; i++) {
+        for (x = 0; x < 2; x++) {
+            unsigned char mask = x ? 0xff : 0x01;
+            spytag_model *m = (spytag_model *)1;
+            spytag_error err;
+            int rc;
+            copy[i] ^= mask;
+            rc = load(copy, nbytes, &m, &err);
+            copy[i] ^= mask;
+            ck_assert_msg(refused_cleanly(rc), "byte %zu ^ 0x%02x: status %d",
+                          i, mask, rc);
+            ck_assert_ptr_null(m);
+            if (i >= 12)          /* past magic and version: the checksum */
+                ck_assert_int_eq(rc, SPYTAG_ECHECKSUM);
+        }
+    }
+    free(copy);
+}
+END_TEST
+
+START_TEST(test_future_version)
+{
+    unsigned char *copy = malloc(nbytes);
+    spytag_model *m = NULL;
+    spytag_error err;
+    memcpy(copy, bytes, nbytes);
+    copy[8] = 2;
+    reseal(copy, nbytes);                 /* a well-formed version-2 file */
+    ck_assert_int_eq(load(copy, nbytes, &m, &err), SPYTAG_EVERSION);
+    ck_assert_ptr_nonnull(strstr(err.message, "version 2"));
+    ck_assert_ptr_null(m);
+    free(copy);
+}
+END_TEST
+
+START_TEST(test_bad_fields_behind_checksum)
+{
+    /* flags 2 (unknown) and ngram_max 3, each with a valid checksum */
+    unsigned char *copy = malloc(nbytes);
+    spytag_model *m = NULL;
+    spytag_error err;
+    memcpy(copy, bytes, nbytes);
+    copy[12] = 2;
+    reseal(copy, nbytes);
+    ck_assert_int_eq(load(copy, nbytes, &m, &err), SPYTAG_EFORMAT);
+    memcpy(copy, bytes, nbytes);
+    copy[24] = 3;                         /* settings: u32 ngram_max */
+    reseal(copy, nbytes);
+    ck_assert_int_eq(load(copy, nbytes, &m, &err), SPYTAG_EFORMAT);
+    free(copy);
+}
+END_TEST
+
+START_TEST(test_resealed_flips_never_crash)
+{
+    /* every byte flipped and the checksum recomputed: the structural
+     * checks must refuse the file with EFORMAT, or give a model that
+     * classifies without crashing */
+    unsigned char *copy = malloc(nbytes);
+    size_t i, accepted = 0;
+    for (i = 12; i + 8 < nbytes; i++) {
+        spytag_model *m = NULL;
+        spytag_error err;
+        int rc;
+        memcpy(copy, bytes, nbytes);
+        copy[i] ^= 0xff;
+        reseal(copy, nbytes);
+        rc = load(copy, nbytes, &m, &err);
+        ck_assert_msg(rc == SPYTAG_OK || rc == SPYTAG_EFORMAT ||
+                      rc == SPYTAG_ENOMEM, "byte %zu: status %d", i, rc);
+        if (rc == SPYTAG_OK) {
+            spytag_classifier *cl = spytag_classifier_new(m);
+            const char *text = "telescope oven yacht sails bread galaxy";
+            double s[SPYTAG_MAX_TOPICS];
+            ck_assert_ptr_nonnull(cl);
+            ck_assert_int_eq(spytag_classify(cl, text, strlen(text), s, NULL,
+                                             NULL), SPYTAG_OK);
+            spytag_classifier_free(cl);
+            spytag_model_free(m);
+            accepted++;
+        } else {
+            ck_assert_ptr_null(m);
+        }
+    }
+    /* weights and many header numbers may change freely */
+    ck_assert_uint_gt(accepted, 0);
+    free(copy);
+}
+END_TEST
+
+static Suite *model_suite(void)
+{
+    Suite *s = suite_create("model");
+    TCase *tc = tcase_create("roundtrip");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_layout);
+    tcase_add_test(tc, test_roundtrip_buffer);
+    tcase_add_test(tc, test_options_survive);
+    tcase_add_test(tc, test_save_and_load_file);
+    tcase_add_test(tc, test_save_replaces);
+    tcase_add_test(tc, test_save_fails);
+    tcase_add_test(tc, test_load_missing);
+    tcase_add_test(tc, test_shipped_model_loads);
+    tcase_set_timeout(tc, 120);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("corrupt");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_empty);
+    tcase_add_test(tc, test_bad_magic);
+    tcase_add_test(tc, test_every_truncation);
+    tcase_add_test(tc, test_every_flipped_byte);
+    tcase_add_test(tc, test_future_version);
+    tcase_add_test(tc, test_bad_fields_behind_checksum);
+    tcase_add_test(tc, test_resealed_flips_never_crash);
+    tcase_set_timeout(tc, 300);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(model_suite());
+}

@@ -1,0 +1,376 @@
+/*
+ * check_tfidf.c - the vectoriser (tfidf.c) against numbers computed by hand
+ * on two 3-document corpora: vocabulary order, IDF, sublinear TF, L2 norm,
+ * min_df and max_df pruning, word-pair features, and the classification-
+ * time path (spytag_vecbuf_init / spytag_vectorize) agreeing with fitting.
+ *
+ * Formulas (N = 3 documents):
+ *   tf = 1 + ln(count)        idf = ln((1 + N) / (1 + df)) + 1
+ *   idf(df=1) = 1 + ln 2      = 1.6931472
+ *   idf(df=2) = 1 + ln(4/3)   = 1.2876821
+ *   idf(df=3) = 1
+ */
+#include "testutil.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TOL 1e-5
+
+/* Corpus A: words only. */
+static const char *const corpus_a[] = {
+    "apple banana apple",          /* apple x2 (df 1), banana (df 2) */
+    "banana cherry",               /* banana, cherry (df 2) */
+    "cherry cherry date",          /* cherry x2, date (df 1) */
+};
+/* Corpus B: word pairs. */
+static const char *const corpus_b[] = {
+    "red wine tasting",
+    "red wine cellar",
+    "white wine",
+};
+
+static spytag_corpus *make_corpus(const char *const *texts, size_t n)
+{
+    spytag_corpus *c = spytag_corpus_new();
+    size_t i;
+    ck_assert_ptr_nonnull(c);
+    for (i = 0; i < n; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "d%zu", i);
+        ck_assert_int_eq(spytag_corpus_add(c, id, texts[i], strlen(texts[i]),
+                                           NULL, 0), SPYTAG_OK);
+    }
+    return c;
+}
+
+struct fitted {
+    spytag_vectorizer v;
+    spytag_feat **rows;
+    uint32_t *rowlen;
+    size_t n;
+    spytag_options o;
+};
+
+static void fit(struct fitted *f, const char *const *texts, size_t n,
+                const unsigned char *use, int ngram, int min_df,
+                double max_df)
+{
+    spytag_corpus *c = make_corpus(texts, n);
+    spytag_error err;
+    size_t i;
+    memset(f, 0, sizeof *f);
+    spytag_options_init(&f->o);
+    f->o.stopwords = 1;
+    f->o.ngram_max = ngram;
+    f->o.min_df = min_df;
+    f->o.max_df = max_df;
+    ck_assert_int_eq(spytag_vectorizer_fit(&f->v, c, use, &f->o, &f->rows,
+                                           &f->rowlen, &err), SPYTAG_OK);
+    for (i = 0; i < n; i++)
+        f->n += !use || use[i];
+    spytag_corpus_free(c);
+}
+
+static void unfit(struct fitted *f)
+{
+    size_t i;
+    for (i = 0; i < f->n; i++)
+        free(f->rows[i]);
+    free(f->rows);
+    free(f->rowlen);
+    spytag_vectorizer_clear(&f->v);
+}
+
+static const char *term(const spytag_vectorizer *v, uint32_t f)
+{
+    static char buf[2 * SPYTAG_MAX_TOKEN_BYTES + 2];
+    return spytag_vectorizer_term(v, f, buf, sizeof buf);
+}
+
+/* Asserts row r is exactly the (term, value) pairs given, in order. */
+static void assert_row(const struct fitted *f, size_t r, size_t n,
+                       const char *const *terms, const double *values)
+{
+    size_t i;
+    ck_assert_uint_eq(f->rowlen[r], n);
+    for (i = 0; i < n; i++) {
+        ck_assert_str_eq(term(&f->v, f->rows[r][i].index), terms[i]);
+        ck_assert_double_eq_tol(f->rows[r][i].value, values[i], TOL);
+    }
+}
+
+START_TEST(test_words_idf_tf_norm)
+{
+    struct fitted f;
+    fit(&f, corpus_a, 3, NULL, 1, 1, 1.0);
+    /* words in byte order, no pairs */
+    ck_assert_uint_eq(f.v.nuni, 4);
+    ck_assert_uint_eq(f.v.npair, 0);
+    ck_assert_uint_eq(spytag_vectorizer_size(&f.v), 4);
+    ck_assert_str_eq(term(&f.v, 0), "apple");
+    ck_assert_str_eq(term(&f.v, 1), "banana");
+    ck_assert_str_eq(term(&f.v, 2), "cherry");
+    ck_assert_str_eq(term(&f.v, 3), "date");
+    ck_assert_double_eq_tol(f.v.idf[0], 1.6931472, TOL);
+    ck_assert_double_eq_tol(f.v.idf[1], 1.2876821, TOL);
+    ck_assert_double_eq_tol(f.v.idf[2], 1.2876821, TOL);
+    ck_assert_double_eq_tol(f.v.idf[3], 1.6931472, TOL);
+    {
+        /* d0: apple (1+ln2)(1+ln2) = 2.866747, banana 1.287682,
+         * norm 3.142668 */
+        static const char *const t0[] = { "apple", "banana" };
+        static const double v0[] = { 0.9122016, 0.4097416 };
+        static const char *const t1[] = { "banana", "cherry" };
+        static const double v1[] = { 0.7071068, 0.7071068 };
+        /* d2: cherry (1+ln2)(1+ln(4/3)) = 2.180233, date 1.693147 */
+        static const char *const t2[] = { "cherry", "date" };
+        static const double v2[] = { 0.7898069, 0.6133555 };
+        assert_row(&f, 0, 2, t0, v0);
+        assert_row(&f, 1, 2, t1, v1);
+        assert_row(&f, 2, 2, t2, v2);
+    }
+    unfit(&f);
+}
+END_TEST
+
+START_TEST(test_min_df)
+{
+    /* min_df 2 keeps banana and cherry only */
+    struct fitted f;
+    static const char *const t0[] = { "banana" };
+    static const double one[] = { 1.0 };
+    static const char *const t1[] = { "banana", "cherry" };
+    static const double v1[] = { 0.7071068, 0.7071068 };
+    static const char *const t2[] = { "cherry" };
+    fit(&f, corpus_a, 3, NULL, 2, 2, 1.0);
+    ck_assert_uint_eq(f.v.nuni, 2);
+    ck_assert_uint_eq(f.v.npair, 0);     /* (banana, cherry) is in 1 doc */
+    ck_assert_str_eq(term(&f.v, 0), "banana");
+    ck_assert_str_eq(term(&f.v, 1), "cherry");
+    assert_row(&f, 0, 1, t0, one);
+    assert_row(&f, 1, 2, t1, v1);
+    assert_row(&f, 2, 1, t2, one);
+    unfit(&f);
+}
+END_TEST
+
+START_TEST(test_pairs_all)
+{
+    /* ngram 2, min_df 1: pairs get ids after the words, sorted by (first
+     * word id, second word id) */
+    struct fitted f;
+    static const char *const t0[] = { "apple", "banana", "apple banana",
+                                      "banana apple" };
+    static const double v0[] = { 0.7255877, 0.3259186, 0.4285438, 0.4285438 };
+    static const char *const t2[] = { "cherry", "date", "cherry cherry",
+                                      "cherry date" };
+    static const double v2[] = { 0.5966272, 0.4633343, 0.4633343, 0.4633343 };
+    fit(&f, corpus_a, 3, NULL, 2, 1, 1.0);
+    ck_assert_uint_eq(f.v.nuni, 4);
+    ck_assert_uint_eq(f.v.npair, 5);
+    ck_assert_str_eq(term(&f.v, 4), "apple banana");
+    ck_assert_str_eq(term(&f.v, 5), "banana apple");
+    ck_assert_str_eq(term(&f.v, 6), "banana cherry");
+    ck_assert_str_eq(term(&f.v, 7), "cherry cherry");
+    ck_assert_str_eq(term(&f.v, 8), "cherry date");
+    ck_assert_double_eq_tol(f.v.idf[6], 1.6931472, TOL);
+    assert_row(&f, 0, 4, t0, v0);
+    assert_row(&f, 2, 4, t2, v2);
+    unfit(&f);
+}
+END_TEST
+
+START_TEST(test_pairs_min_df)
+{
+    /* corpus B, min_df 2: red (df 2), wine (df 3), "red wine" (df 2) */
+    struct fitted f;
+    /* e0: red 1.287682, wine 1, red wine 1.287682; norm 2.077559 */
+    static const char *const t0[] = { "red", "wine", "red wine" };
+    static const double v0[] = { 0.6198006, 0.4813342, 0.6198006 };
+    static const char *const t2[] = { "wine" };
+    static const double one[] = { 1.0 };
+    fit(&f, corpus_b, 3, NULL, 2, 2, 1.0);
+    ck_assert_uint_eq(f.v.nuni, 2);
+    ck_assert_uint_eq(f.v.npair, 1);
+    ck_assert_double_eq_tol(f.v.idf[1], 1.0, TOL);
+    ck_assert_double_eq_tol(f.v.idf[2], 1.2876821, TOL);
+    assert_row(&f, 0, 3, t0, v0);
+    assert_row(&f, 1, 3, t0, v0);
+    assert_row(&f, 2, 1, t2, one);
+    ck_assert_int_eq(spytag_pairtab_find(f.v.pair, 0, 1), 0);
+    ck_assert_int_eq(spytag_pairtab_find(f.v.pair, 1, 0), -1);
+    unfit(&f);
+}
+END_TEST
+
+START_TEST(test_max_df)
+{
+    /* max_df 0.9 drops "wine" (3 of 3 documents), and with it the pair */
+    struct fitted f;
+    static const char *const t0[] = { "red" };
+    static const double one[] = { 1.0 };
+    fit(&f, corpus_b, 3, NULL, 2, 2, 0.9);
+    ck_assert_uint_eq(f.v.nuni, 1);
+    ck_assert_uint_eq(f.v.npair, 0);
+    assert_row(&f, 0, 1, t0, one);
+    ck_assert_uint_eq(f.rowlen[2], 0);             /* "white wine" */
+    unfit(&f);
+}
+END_TEST
+
+START_TEST(test_subset)
+{
+    /* only d0 and d1: N = 2, idf(1) = 1 + ln(3/2), idf(2) = 1 */
+    static const unsigned char use[3] = { 1, 1, 0 };
+    struct fitted f;
+    fit(&f, corpus_a, 3, use, 1, 1, 1.0);
+    ck_assert_uint_eq(f.v.nuni, 3);                /* no "date" */
+    ck_assert_str_eq(term(&f.v, 2), "cherry");
+    ck_assert_double_eq_tol(f.v.idf[0], 1.4054651, TOL);
+    ck_assert_double_eq_tol(f.v.idf[1], 1.0, TOL);
+    ck_assert_double_eq_tol(f.v.idf[2], 1.4054651, TOL);
+    unfit(&f);
+}
+END_TEST
+
+START_TEST(test_fit_empty)
+{
+    static const unsigned char none[3] = { 0, 0, 0 };
+    spytag_corpus *c = spytag_corpus_new();
+    spytag_vectorizer v;
+    spytag_feat **rows = NULL;
+    uint32_t *rowlen = NULL;
+    spytag_options o;
+    spytag_error err;
+    spytag_options_init(&o);
+    memset(&err, 0, sizeof err);
+    ck_assert_int_eq(spytag_vectorizer_fit(&v, c, NULL, &o, &rows, &rowlen,
+                                           &err), SPYTAG_EEMPTY);
+    ck_assert_int_eq(err.status, SPYTAG_EEMPTY);
+    spytag_corpus_free(c);
+    c = make_corpus(corpus_a, 3);
+    ck_assert_int_eq(spytag_vectorizer_fit(&v, c, none, &o, &rows, &rowlen,
+                                           NULL), SPYTAG_EEMPTY);
+    spytag_corpus_free(c);
+}
+END_TEST
+
+/* Finds feature f in b->out; returns its value or -1. */
+static double value_of(const spytag_vecbuf *b, long n, uint32_t f)
+{
+    long i;
+    for (i = 0; i < n; i++)
+        if (b->out[i].index == f)
+            return b->out[i].value;
+    return -1.0;
+}
+
+START_TEST(test_vectorize_matches_fit)
+{
+    struct fitted f;
+    spytag_vecbuf b;
+    size_t d;
+    fit(&f, corpus_a, 3, NULL, 2, 1, 1.0);
+    ck_assert_int_eq(spytag_vecbuf_init(&b, &f.v, &f.o), SPYTAG_OK);
+    for (d = 0; d < 3; d++) {
+        int pass;
+        for (pass = 0; pass < 2; pass++) {      /* the 2nd uses the cache */
+            long n = spytag_vectorize(&b, corpus_a[d], strlen(corpus_a[d]));
+            uint32_t i;
+            ck_assert_int_eq(n, (long)f.rowlen[d]);
+            for (i = 0; i < f.rowlen[d]; i++)
+                ck_assert_double_eq_tol(value_of(&b, n, f.rows[d][i].index),
+                                        f.rows[d][i].value, 1e-6);
+        }
+    }
+    /* unknown words only: an empty vector */
+    ck_assert_int_eq(spytag_vectorize(&b, "zebra yak", 9), 0);
+    ck_assert_int_eq(spytag_vectorize(&b, "", 0), 0);
+    spytag_vecbuf_free(&b);
+    unfit(&f);
+}
+END_TEST
+
+START_TEST(test_vectorize_pairs)
+{
+    struct fitted f;
+    spytag_vecbuf b;
+    long n;
+    fit(&f, corpus_b, 3, NULL, 2, 2, 1.0);
+    ck_assert_int_eq(spytag_vecbuf_init(&b, &f.v, &f.o), SPYTAG_OK);
+    /* stop words are removed first, so a pair bridges them */
+    n = spytag_vectorize(&b, "Red and the WINE", 16);
+    ck_assert_int_eq(n, 3);
+    ck_assert_double_eq_tol(value_of(&b, n, 2), 0.6198006, TOL);
+    /* a word outside the vocabulary breaks the chain */
+    n = spytag_vectorize(&b, "red zebra wine", 14);
+    ck_assert_int_eq(n, 2);
+    ck_assert_double_eq_tol(value_of(&b, n, 2), -1.0, TOL);
+    /* pairs are ordered */
+    n = spytag_vectorize(&b, "wine red", 8);
+    ck_assert_int_eq(n, 2);
+    /* red x2: tf 1 + ln 2, so red (1 + ln 2)(1 + ln(4/3)) = 2.180233,
+     * wine 1, red wine 1.287682; norm 2.722418 */
+    n = spytag_vectorize(&b, "red red wine", 12);
+    ck_assert_int_eq(n, 3);
+    ck_assert_double_eq_tol(value_of(&b, n, 0), 0.8008456, TOL);
+    ck_assert_double_eq_tol(value_of(&b, n, 1), 0.3673207, TOL);
+    ck_assert_double_eq_tol(value_of(&b, n, 2), 0.4729923, TOL);
+    spytag_vecbuf_free(&b);
+    unfit(&f);
+}
+END_TEST
+
+/* spytag_vectorize() leaves b->out in order of first appearance (it does
+ * not sort: classification does not need it), with each feature once. */
+START_TEST(test_vectorize_sorted)
+{
+    struct fitted f;
+    spytag_vecbuf b;
+    long n, i;
+    fit(&f, corpus_a, 3, NULL, 2, 1, 1.0);
+    ck_assert_int_eq(spytag_vecbuf_init(&b, &f.v, &f.o), SPYTAG_OK);
+    n = spytag_vectorize(&b, "cherry date apple banana", 24);
+    ck_assert_int_gt(n, 1);
+    for (i = 1; i < n; i++) {
+        long j;
+        for (j = 0; j < i; j++)
+            ck_assert_uint_ne(b.out[j].index, b.out[i].index);
+    }
+    ck_assert_str_eq(spytag_vectorizer_term(&f.v, b.out[0].index,
+                                            (char[140]){ 0 }, 140), "cherry");
+    spytag_vecbuf_free(&b);
+    unfit(&f);
+}
+END_TEST
+
+static Suite *tfidf_suite(void)
+{
+    Suite *s = suite_create("tfidf");
+    TCase *tc = tcase_create("fit");
+    tcase_add_test(tc, test_words_idf_tf_norm);
+    tcase_add_test(tc, test_min_df);
+    tcase_add_test(tc, test_pairs_all);
+    tcase_add_test(tc, test_pairs_min_df);
+    tcase_add_test(tc, test_max_df);
+    tcase_add_test(tc, test_subset);
+    tcase_add_test(tc, test_fit_empty);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("vectorize");
+    tcase_add_test(tc, test_vectorize_matches_fit);
+    tcase_add_test(tc, test_vectorize_pairs);
+    suite_add_tcase(s, tc);
+    {   /* regressions: bugs found by these tests, now fixed */
+        tc = tcase_create("regressions");
+        tcase_add_test(tc, test_vectorize_sorted);
+        suite_add_tcase(s, tc);
+    }
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(tfidf_suite());
+}

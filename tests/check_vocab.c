@@ -1,0 +1,150 @@
+/*
+ * check_vocab.c - the hash tables of vocab.c: dense ids in insertion order,
+ * lookups of present and absent keys, strings compared by length and bytes
+ * (not as C strings), and growth far past the initial size.
+ */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+START_TEST(test_strtab_ids)
+{
+    spytag_strtab *t = spytag_strtab_new(4);
+    size_t len;
+    ck_assert_ptr_nonnull(t);
+    ck_assert_uint_eq(spytag_strtab_size(t), 0);
+    ck_assert_int_eq(spytag_strtab_find(t, "apple", 5), -1);
+    ck_assert_int_eq(spytag_strtab_intern(t, "apple", 5), 0);
+    ck_assert_int_eq(spytag_strtab_intern(t, "banana", 6), 1);
+    ck_assert_int_eq(spytag_strtab_intern(t, "apple", 5), 0);  /* again */
+    ck_assert_int_eq(spytag_strtab_intern(t, "cherry", 6), 2);
+    ck_assert_uint_eq(spytag_strtab_size(t), 3);
+    ck_assert_int_eq(spytag_strtab_find(t, "banana", 6), 1);
+    ck_assert_int_eq(spytag_strtab_find(t, "banan", 5), -1);
+    ck_assert_str_eq(spytag_strtab_str(t, 2, &len), "cherry");
+    ck_assert_uint_eq(len, 6);
+    ck_assert_str_eq(spytag_strtab_str(t, 0, NULL), "apple");
+    spytag_strtab_free(t);
+    spytag_strtab_free(NULL);
+}
+END_TEST
+
+START_TEST(test_strtab_lengths)
+{
+    /* keys are byte ranges: a prefix, an empty key and an embedded NUL
+     * are all distinct keys */
+    spytag_strtab *t = spytag_strtab_new(0);
+    size_t len;
+    ck_assert_int_eq(spytag_strtab_intern(t, "abcdef", 3), 0);     /* "abc" */
+    ck_assert_int_eq(spytag_strtab_intern(t, "abcdef", 6), 1);
+    ck_assert_int_eq(spytag_strtab_intern(t, "", 0), 2);
+    ck_assert_int_eq(spytag_strtab_intern(t, "ab\0c", 4), 3);
+    ck_assert_int_eq(spytag_strtab_find(t, "abc", 3), 0);
+    ck_assert_int_eq(spytag_strtab_find(t, "ab", 2), -1);
+    ck_assert_int_eq(spytag_strtab_find(t, "", 0), 2);
+    ck_assert_int_eq(spytag_strtab_find(t, "ab\0c", 4), 3);
+    ck_assert_int_eq(spytag_strtab_find(t, "ab\0d", 4), -1);
+    ck_assert_str_eq(spytag_strtab_str(t, 0, &len), "abc");   /* NUL-ended */
+    ck_assert_uint_eq(len, 3);
+    spytag_strtab_str(t, 2, &len);
+    ck_assert_uint_eq(len, 0);
+    spytag_strtab_free(t);
+}
+END_TEST
+
+START_TEST(test_strtab_growth)
+{
+    /* 200 000 keys from a table made for 16: every id stays findable and
+     * every string stays intact across the rehashes and arena moves */
+    spytag_strtab *t = spytag_strtab_new(16);
+    char buf[32];
+    int i, n = 200000;
+    for (i = 0; i < n; i++) {
+        int k = snprintf(buf, sizeof buf, "w%d", i * 7);
+        ck_assert_int_eq(spytag_strtab_intern(t, buf, (size_t)k), i);
+    }
+    ck_assert_uint_eq(spytag_strtab_size(t), (size_t)n);
+    for (i = 0; i < n; i += 97) {
+        int k = snprintf(buf, sizeof buf, "w%d", i * 7);
+        ck_assert_int_eq(spytag_strtab_find(t, buf, (size_t)k), i);
+        ck_assert_str_eq(spytag_strtab_str(t, i, NULL), buf);
+    }
+    ck_assert_int_eq(spytag_strtab_find(t, "w1", 2), -1);
+    spytag_strtab_free(t);
+}
+END_TEST
+
+START_TEST(test_pairtab)
+{
+    spytag_pairtab *t = spytag_pairtab_new(1);
+    uint32_t a, b;
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(spytag_pairtab_find(t, 1, 2), -1);
+    ck_assert_int_eq(spytag_pairtab_intern(t, 1, 2), 0);
+    ck_assert_int_eq(spytag_pairtab_intern(t, 2, 1), 1);   /* ordered */
+    ck_assert_int_eq(spytag_pairtab_intern(t, 0, 0), 2);
+    ck_assert_int_eq(spytag_pairtab_intern(t, 0xffffffffu, 7), 3);
+    ck_assert_int_eq(spytag_pairtab_intern(t, 1, 2), 0);
+    ck_assert_uint_eq(spytag_pairtab_size(t), 4);
+    ck_assert_int_eq(spytag_pairtab_find(t, 2, 1), 1);
+    ck_assert_int_eq(spytag_pairtab_find(t, 7, 0xffffffffu), -1);
+    spytag_pairtab_get(t, 3, &a, &b);
+    ck_assert_uint_eq(a, 0xffffffffu);
+    ck_assert_uint_eq(b, 7);
+    spytag_pairtab_get(t, 1, &a, &b);
+    ck_assert_uint_eq(a, 2);
+    ck_assert_uint_eq(b, 1);
+    spytag_pairtab_free(t);
+    spytag_pairtab_free(NULL);
+}
+END_TEST
+
+START_TEST(test_pairtab_growth)
+{
+    spytag_pairtab *t = spytag_pairtab_new(0);
+    uint32_t i, a, b, n = 300;
+    int32_t id = 0;
+    for (i = 0; i < n; i++)
+        for (a = 0; a < 300; a++, id++)
+            ck_assert_int_eq(spytag_pairtab_intern(t, i, a * 3), id);
+    ck_assert_uint_eq(spytag_pairtab_size(t), (size_t)id);
+    for (i = 0; i < n; i += 13)
+        for (a = 0; a < 300; a += 11) {
+            int32_t want = (int32_t)(i * 300 + a);
+            ck_assert_int_eq(spytag_pairtab_find(t, i, a * 3), want);
+            uint32_t x, y;
+            spytag_pairtab_get(t, want, &x, &y);
+            ck_assert_uint_eq(x, i);
+            ck_assert_uint_eq(y, a * 3);
+        }
+    spytag_pairtab_get(t, 300 * 5 + 4, &a, &b);
+    ck_assert_uint_eq(a, 5);
+    ck_assert_uint_eq(b, 12);
+    ck_assert_int_eq(spytag_pairtab_find(t, 0, 1), -1);
+    spytag_pairtab_free(t);
+}
+END_TEST
+
+static Suite *vocab_suite(void)
+{
+    Suite *s = suite_create("vocab");
+    TCase *tc = tcase_create("strtab");
+    tcase_add_test(tc, test_strtab_ids);
+    tcase_add_test(tc, test_strtab_lengths);
+    tcase_add_test(tc, test_strtab_growth);
+    tcase_set_timeout(tc, 60);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("pairtab");
+    tcase_add_test(tc, test_pairtab);
+    tcase_add_test(tc, test_pairtab_growth);
+    tcase_set_timeout(tc, 60);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(vocab_suite());
+}
