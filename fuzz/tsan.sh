@@ -1,0 +1,55 @@
+#!/bin/bash
+# fuzz/tsan.sh [THREADS [ROUNDS]] - build the library and
+# tests/thread_stress.c with clang -fsanitize=thread and run it: several
+# threads classify the corpus with their own classifiers on one shared
+# model (the shipped models/spytag.model and corpus/, or the test fixture
+# when they are absent) and must agree with a single-threaded run; then
+# training on several threads must give the bytes of one thread.  Exits
+# non-zero when ThreadSanitizer reports a race or a result differs.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+out=${FUZZ_OUT:-$here/out}
+CC=${CC_TSAN:-clang}
+threads=${1:-4}
+rounds=${2:-2}
+
+mkdir -p "$out" || exit 2
+lib_srcs=()
+for f in "$top"/src/*.c; do
+    case $(basename "$f") in
+        cli.c | spytag.c | cmd_*.c) ;;
+        *) lib_srcs+=("$f") ;;
+    esac
+done
+if [ -f "$top/config.h" ]; then
+    defs=(-DHAVE_CONFIG_H -I"$top")
+else
+    defs=(-DPACKAGE_VERSION='"tsan"')
+fi
+# shellcheck disable=SC2207
+pkg=($(pkg-config --cflags --libs libutf8proc jansson libxxhash)) || exit 2
+bin=$out/thread_stress_tsan
+echo "building $bin"
+"$CC" -g -O1 -fno-omit-frame-pointer -fsanitize=thread "${defs[@]}" \
+    -I"$top/src" "$top/tests/thread_stress.c" "${lib_srcs[@]}" \
+    "${pkg[@]}" -lsvm -llinear -lstemmer -lm -lpthread -o "$bin" || exit 2
+
+model=$top/models/spytag.model
+corpus=$top/corpus
+if [ ! -f "$model" ] || [ ! -d "$corpus" ]; then
+    model=$out/tsan-fixture.model
+    corpus=$top/tests/data/corpus
+    "$top/src/spytag" train -q -o "$model" "$corpus" || exit 2
+fi
+echo "running $bin $model $corpus $threads $rounds"
+TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
+    "$bin" "$model" "$corpus" "$threads" "$rounds"
+rc=$?
+case $rc in
+    0) echo "tsan: no data race, results agree" ;;
+    66) echo "tsan: ThreadSanitizer reported a data race (above)" ;;
+    *) echo "tsan: thread_stress failed (exit $rc)" ;;
+esac
+exit $rc
