@@ -13,7 +13,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$here/..}
 top_builddir=${top_builddir:-$top_srcdir}
-SPYTAG=$top_builddir/src/spytag
+SPYTAG=${SPYTAG_PROGRAM:-$top_builddir/src/spytag}   # CI sets a valgrind wrapper
 DATA=$top_srcdir/tests/data
 SHIPPED=$top_srcdir/models/spytag.model
 unset SPYTAG_MODEL
