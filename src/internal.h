@@ -33,6 +33,10 @@ spytag_strtab *spytag_strtab_new(size_t expected);
 void spytag_strtab_free(spytag_strtab *t);
 /* Returns the id of s, or -1 when absent. */
 int32_t spytag_strtab_find(const spytag_strtab *t, const char *s, size_t len);
+/* The same, faster, for s followed by zero bytes up to at least 24 bytes
+ * in all (a token in the tokenizer's buffer).  Little-endian hosts only. */
+int32_t spytag_strtab_find_padded(const spytag_strtab *t, const char *s,
+                                  size_t len);
 /* Returns the id of s, adding it when absent; -1 when out of memory. */
 int32_t spytag_strtab_intern(spytag_strtab *t, const char *s, size_t len);
 size_t spytag_strtab_size(const spytag_strtab *t);

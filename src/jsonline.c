@@ -28,6 +28,18 @@ static int fail(scan *sc, const char *what)
     return -1;
 }
 
+/* 1 for bytes a string copies as they are: printable ASCII but the quote
+ * and the backslash. */
+static const unsigned char plain[256] = {
+#define R8(x) x, x, x, x, x, x, x, x
+    R8(0), R8(0), R8(0), R8(0),             /* 0x00-0x1f: controls */
+    1, 1, 0, 1, 1, 1, 1, 1,                 /* 0x20-0x27: '"' */
+    R8(1), R8(1), R8(1), R8(1), R8(1), R8(1), /* 0x28-0x57 */
+    1, 1, 1, 1, 0, 1, 1, 1,                 /* 0x58-0x5f: '\\' */
+    R8(1), R8(1), R8(1), R8(1),             /* 0x60-0x7f */
+#undef R8
+};
+
 static void ws(scan *sc)
 {
     while (sc->i < sc->n && (sc->s[sc->i] == ' ' || sc->s[sc->i] == '\t' ||
@@ -116,12 +128,8 @@ static int string(scan *sc, char *out, size_t *outlen)
         size_t start = sc->i;
         unsigned char c;
         /* a run of plain bytes */
-        while (sc->i < sc->n) {
-            c = sc->s[sc->i];
-            if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80)
-                break;
+        while (sc->i < sc->n && plain[sc->s[sc->i]])
             sc->i++;
-        }
         if (out && sc->i > start) {
             memcpy(out + o, sc->s + start, sc->i - start);
             o += sc->i - start;

@@ -104,7 +104,11 @@ static inline void bump(spytag_vecbuf *b, uint32_t f)
 /* The word id of a raw token, through the cache. */
 static int32_t word_id(spytag_vecbuf *b, const char *raw, size_t len)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    int32_t ci = spytag_strtab_find_padded(b->cache, raw, len);
+#else
     int32_t ci = spytag_strtab_find(b->cache, raw, len);
+#endif
     const char *fin;
     size_t n;
     int32_t id;

@@ -67,9 +67,27 @@ struct spytag_tokenizer {
     struct sb_stemmer *stemmer;       /* NULL when not stemming */
     size_t n;                         /* bytes in raw */
     int nonascii, overflow;
-    char raw[RAW_CAP + 8];
+    char raw[RAW_CAP + 32];           /* + room for the zero padding */
     utf8proc_int32_t ubuf[RAW_CAP + 8];
     char stembuf[SPYTAG_MAX_TOKEN_BYTES * 2 + 8];
+};
+
+/* ASCII letters and digits to their lower case; 0 for everything else. */
+static const unsigned char ascii_lower[256] = {
+    ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
+    ['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+    ['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd', ['E'] = 'e',
+    ['F'] = 'f', ['G'] = 'g', ['H'] = 'h', ['I'] = 'i', ['J'] = 'j',
+    ['K'] = 'k', ['L'] = 'l', ['M'] = 'm', ['N'] = 'n', ['O'] = 'o',
+    ['P'] = 'p', ['Q'] = 'q', ['R'] = 'r', ['S'] = 's', ['T'] = 't',
+    ['U'] = 'u', ['V'] = 'v', ['W'] = 'w', ['X'] = 'x', ['Y'] = 'y',
+    ['Z'] = 'z',
+    ['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e',
+    ['f'] = 'f', ['g'] = 'g', ['h'] = 'h', ['i'] = 'i', ['j'] = 'j',
+    ['k'] = 'k', ['l'] = 'l', ['m'] = 'm', ['n'] = 'n', ['o'] = 'o',
+    ['p'] = 'p', ['q'] = 'q', ['r'] = 'r', ['s'] = 's', ['t'] = 't',
+    ['u'] = 'u', ['v'] = 'v', ['w'] = 'w', ['x'] = 'x', ['y'] = 'y',
+    ['z'] = 'z',
 };
 
 /* 1 for ASCII letters and digits. */
@@ -140,7 +158,7 @@ static int is_apostrophe(utf8proc_int32_t cp)
 }
 
 /* Ends the current token: normalises it and hands it to fn. */
-static int flush(spytag_tokenizer *tk, spytag_token_fn fn, void *user)
+static inline int flush(spytag_tokenizer *tk, spytag_token_fn fn, void *user)
 {
     size_t n = tk->n;
     const char *tok = tk->raw;
@@ -171,13 +189,14 @@ static int flush(spytag_tokenizer *tk, spytag_token_fn fn, void *user)
             return 0;
         tok = (const char *)tk->ubuf;
         n = (size_t)k;
-        ((char *)tk->ubuf)[n] = '\0';
+        if (n <= SPYTAG_MAX_TOKEN_BYTES)
+            memset((char *)tk->ubuf + n, 0, 24);
         if (n == 1)
             return 0;          /* e.g. fullwidth "Ｘ", now one ASCII letter */
     } else {
         if (n == 1)
             return 0;          /* single ASCII letter or digit */
-        tk->raw[n] = '\0';
+        memset(tk->raw + n, 0, 24);   /* NUL, and zero padding for lookups */
     }
     if (n > SPYTAG_MAX_TOKEN_BYTES)
         return 0;
@@ -228,11 +247,28 @@ int spytag_tokenize_raw(spytag_tokenizer *tk, const char *text, size_t len,
         utf8proc_ssize_t w;
 
         if (c < 0x80) {
-            if (ascii_word[c]) {
-                if (tk->n < RAW_CAP)
-                    tk->raw[tk->n++] = (char)(c | ((c >= 'A' && c <= 'Z') << 5));
-                else
-                    tk->overflow = 1;
+            unsigned char l = ascii_lower[c];
+            if (l) {
+                /* the hot loop: a run of ASCII letters and digits, lowered
+                 * through a table, up to the room left in the buffer */
+                size_t room = RAW_CAP - tk->n, j = i;
+                size_t end = len - i < room ? len : i + room;
+                char *o = tk->raw + tk->n;
+                do {
+                    *o++ = (char)l;
+                    j++;
+                } while (j < end && (l = ascii_lower[(unsigned char)text[j]]));
+                tk->n += j - i;
+                i = j;
+                if (j == end && j < len &&
+                    ascii_lower[(unsigned char)text[j]]) {
+                    tk->overflow = 1;          /* too long: skip the rest */
+                    while (i < len && ascii_lower[(unsigned char)text[i]])
+                        i++;
+                }
+                continue;
+            }
+            if (c == ' ' && tk->n == 0) {      /* runs of spaces */
                 i++;
                 continue;
             }

@@ -4,7 +4,8 @@
  *
  * Both are open-addressing tables with linear probing, kept at most half
  * full.  A slot holds an id (-1 when empty) and, for strings, the 32 upper
- * bits of the XXH3 hash, so most failed probes never touch the string.
+ * bits of the XXH3 hash and the key itself when it is short (nearly every
+ * word), so a lookup usually reads one cache line.
  * Strings live one after another in an arena, NUL-terminated; an id indexes
  * an offset array.  Nothing is ever removed.
  */
@@ -15,9 +16,17 @@
 #define XXH_INLINE_ALL      /* hashing is on the per-token path */
 #include <xxhash.h>
 
+/* A slot is 32 bytes, two to a cache line.  Keys of up to INLINE_MAX bytes
+ * are stored in the slot itself, zero-padded, with their length in the
+ * last byte, so a lookup compares three words and touches one cache line;
+ * longer keys (a 0xff length byte) are compared in the arena. */
+#define INLINE_MAX 23
+#define LONG_KEY 0xff
+
 struct slot {
-    int32_t id;
-    uint32_t tag;
+    uint64_t k[3];               /* key bytes (and length in byte 23) */
+    uint32_t tag;                /* upper half of the hash */
+    int32_t id;                  /* -1: empty */
 };
 
 struct spytag_strtab {
@@ -41,13 +50,40 @@ static size_t pow2_at_least(size_t n)
 
 static struct slot *new_slots(size_t n)
 {
-    struct slot *s = malloc(n * sizeof *s);
+    struct slot *s = calloc(n, sizeof *s);
     size_t i;
     if (!s)
         return NULL;
     for (i = 0; i < n; i++)
         s[i].id = -1;
     return s;
+}
+
+/* The slot form of a key: inline bytes or the long-key marker. */
+static void make_key(const char *s, size_t len, uint64_t k[3])
+{
+    unsigned char b[24];
+    memset(b, 0, sizeof b);
+    if (len <= INLINE_MAX) {
+        memcpy(b, s, len);
+        b[23] = (unsigned char)len;
+    } else {
+        b[23] = LONG_KEY;
+    }
+    memcpy(k, b, sizeof b);
+}
+
+/* The hash of a key: short keys mix their three slot words (cheap, and
+ * the words are needed anyway), long ones go through XXH3. */
+static uint64_t key_hash(const char *s, size_t len, const uint64_t k[3])
+{
+    uint64_t h;
+    if (len > INLINE_MAX)
+        return XXH3_64bits(s, len);
+    h = k[0] * 0x9e3779b97f4a7c15ULL;
+    h ^= (k[1] + (h >> 29)) * 0xbf58476d1ce4e5b9ULL;
+    h ^= (k[2] + (h >> 31)) * 0x94d049bb133111ebULL;
+    return h ^ (h >> 32);
 }
 
 spytag_strtab *spytag_strtab_new(size_t expected)
@@ -90,7 +126,7 @@ const char *spytag_strtab_str(const spytag_strtab *t, int32_t id, size_t *len)
 
 /* Returns the slot where s is, or the empty slot where it would go. */
 static struct slot *probe(const spytag_strtab *t, const char *s, size_t len,
-                          uint64_t h)
+                          const uint64_t k[3], uint64_t h)
 {
     uint32_t tag = (uint32_t)(h >> 32);
     size_t i = (size_t)h & t->mask;
@@ -98,16 +134,34 @@ static struct slot *probe(const spytag_strtab *t, const char *s, size_t len,
         struct slot *sl = &t->slots[i];
         if (sl->id < 0)
             return sl;
-        if (sl->tag == tag && t->len[sl->id] == len &&
-            memcmp(t->arena + t->off[sl->id], s, len) == 0)
+        if (sl->tag == tag && sl->k[0] == k[0] && sl->k[1] == k[1] &&
+            sl->k[2] == k[2] &&
+            (len <= INLINE_MAX ||
+             (t->len[sl->id] == len &&
+              memcmp(t->arena + t->off[sl->id], s, len) == 0)))
             return sl;
         i = (i + 1) & t->mask;
     }
 }
 
+int32_t spytag_strtab_find_padded(const spytag_strtab *t, const char *s,
+                                  size_t len)
+{
+    uint64_t k[3];
+    if (len > INLINE_MAX)
+        return spytag_strtab_find(t, s, len);
+    /* three fixed-size loads (no call to memcpy); the caller zeroed the
+     * bytes after the key */
+    memcpy(k, s, 24);
+    k[2] |= (uint64_t)len << 56;
+    return probe(t, s, len, k, key_hash(s, len, k))->id;
+}
+
 int32_t spytag_strtab_find(const spytag_strtab *t, const char *s, size_t len)
 {
-    return probe(t, s, len, XXH3_64bits(s, len))->id;
+    uint64_t k[3];
+    make_key(s, len, k);
+    return probe(t, s, len, k, key_hash(s, len, k))->id;
 }
 
 static int grow_slots(spytag_strtab *t)
@@ -122,7 +176,7 @@ static int grow_slots(spytag_strtab *t)
     for (i = 0; i < oldn; i++) {
         if (old[i].id >= 0) {
             int32_t id = old[i].id;
-            uint64_t h = XXH3_64bits(t->arena + t->off[id], t->len[id]);
+            uint64_t h = key_hash(t->arena + t->off[id], t->len[id], old[i].k);
             size_t j = (size_t)h & t->mask;
             while (s[j].id >= 0)
                 j = (j + 1) & t->mask;
@@ -135,8 +189,12 @@ static int grow_slots(spytag_strtab *t)
 
 int32_t spytag_strtab_intern(spytag_strtab *t, const char *s, size_t len)
 {
-    uint64_t h = XXH3_64bits(s, len);
-    struct slot *sl = probe(t, s, len, h);
+    uint64_t h, k[3];
+    struct slot *sl;
+
+    make_key(s, len, k);
+    h = key_hash(s, len, k);
+    sl = probe(t, s, len, k, h);
     if (sl->id >= 0)
         return sl->id;
     if (t->n >= SPYTAG_MAX_VOCAB * 4u)
@@ -144,7 +202,7 @@ int32_t spytag_strtab_intern(spytag_strtab *t, const char *s, size_t len)
     if ((t->n + 1) * 2 > t->mask + 1) {
         if (grow_slots(t) != 0)
             return -1;
-        sl = probe(t, s, len, h);
+        sl = probe(t, s, len, k, h);
     }
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 64;
@@ -175,6 +233,9 @@ int32_t spytag_strtab_intern(spytag_strtab *t, const char *s, size_t len)
     t->off[t->n] = t->arena_len;
     t->len[t->n] = (uint32_t)len;
     t->arena_len += len + 1;
+    sl->k[0] = k[0];
+    sl->k[1] = k[1];
+    sl->k[2] = k[2];
     sl->id = (int32_t)t->n;
     sl->tag = (uint32_t)(h >> 32);
     t->n++;
