@@ -3,14 +3,19 @@
 # clang (ASan + UBSan) against the library sources and run each one for
 # SECONDS (default 60) on a copy of its seed corpus, fuzz/corpus/NAME/.
 #
-# The binaries and the working corpora go to $FUZZ_OUT (default
-# fuzz/out, ignored by git).  A crash, leak, timeout or out-of-memory is
-# written there as crash-* / leak-* / timeout-* / oom-*; the script prints
-# its path and exits 1.  Exit 2: the build failed.  Set FUZZ_TARGETS to a
-# space-separated subset (e.g. "tokenize model") to run only those.
+# The binaries and the working corpora go to $FUZZ_OUT (default fuzz/out,
+# ignored by git); a working corpus starts as a copy of the seeds and keeps
+# what earlier runs found (FUZZ_FRESH=1 starts from the seeds alone).  A
+# crash, leak, timeout or out-of-memory is written to
+# $FUZZ_OUT/artifacts-NAME/ as crash-* / leak-* / timeout-* / oom-*; the
+# script prints its path and exits 1.  Exit 2: the build failed.  Set
+# FUZZ_TARGETS to a space-separated subset (e.g. "tokenize model").
 #
-# Add a crashing input as a regression test (tests/check_regress.c or
-# tests/data/regress/) before fixing it.
+# Targets: tokenize, jsonl, jsonline (classify's own JSON Lines reader,
+# src/jsonline.c), labels, model, and model_fixsum (fuzz_model.c rewriting
+# the checksum first, to get past it).  Add a crashing input as a
+# regression test (tests/data/regress/NAME/, run by tests/check_regress.c)
+# before fixing it.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -77,6 +82,7 @@ for t in $targets; do
     work=$out/corpus-$t
     arts=$out/artifacts-$t
     rm -rf "$arts"
+    [ "${FUZZ_FRESH:-0}" = 1 ] && rm -rf "$work"
     mkdir -p "$work" "$arts" || exit 2
     cp "$seeds"/* "$work"/ || exit 2
     echo "running fuzz_$t for $secs s"
