@@ -32,7 +32,8 @@ static uint64_t xorshift(uint64_t *s)
 int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
                      size_t n, size_t nf, const unsigned char *y,
                      const unsigned char *sel, double C_pos, double C_neg,
-                     double eps, uint64_t seed, double *w, double *bias)
+                     double eps, uint64_t seed, const double *alpha_in,
+                     double *alpha_out, double *w, double *bias)
 {
     double *alpha = NULL, *qd = NULL;
     uint32_t *index = NULL;
@@ -81,6 +82,19 @@ int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
         }
         for (s = 0; s < l; s++)
             pos[index[s]] = (uint32_t)s;
+        if (alpha_in) {          /* warm start: w = sum of alpha y x */
+            for (s = 0; s < l; s++) {
+                uint32_t d = index[s], j;
+                double a = alpha_in[d], ay;
+                if (a <= 0.0)
+                    continue;
+                alpha[s] = a;
+                ay = y[d] ? a : -a;
+                for (j = 0; j < rowlen[d]; j++)
+                    w[rows[d][j].index] += ay * rows[d][j].value;
+                b += ay;
+            }
+        }
         /* index[] now lists documents; qd[] and alpha[] follow pos[] */
         active = l;
         for (iter = 0; iter < max_iter; iter++) {
@@ -137,6 +151,11 @@ int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
             /* (no upper bound on alpha for the L2 loss, so only the lower
              * side shrinks) */
             pgmax_old = pgmax_new <= 0 ? INFINITY : pgmax_new;
+        }
+        if (alpha_out) {
+            memset(alpha_out, 0, n * sizeof *alpha_out);
+            for (s = 0; s < l; s++)
+                alpha_out[index[s]] = alpha[pos[index[s]]];
         }
         free(pos);
     }

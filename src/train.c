@@ -257,7 +257,8 @@ static int problem_build(struct problem_data *p, int solver)
  * Fills w (nf entries) and *bias.  Returns 0, or -1 on failure. */
 static int fit_binary(const struct problem_data *p, const unsigned char *y,
                       const unsigned char *sel, const spytag_options *o,
-                      uint64_t seed, double *w, double *bias)
+                      uint64_t seed, const double *alpha_in,
+                      double *alpha_out, double *w, double *bias)
 {
     size_t i, k = 0, npos = 0;
     double *yy = malloc(p->n * sizeof *yy);
@@ -288,7 +289,8 @@ static int fit_binary(const struct problem_data *p, const unsigned char *y,
     if (o->solver == SPYTAG_SOLVER_DCD) {
         double C = o->C > 0 ? o->C : 1.0;
         rc = spytag_dcd_solve(p->rows, p->rowlen, p->n, p->nf, y, sel,
-                              C * weights[0], C, 0.1, seed, w, bias);
+                              C * weights[0], C, 0.1, seed, alpha_in,
+                              alpha_out, w, bias);
         free(yy);
         return rc;
     }
@@ -435,7 +437,7 @@ struct topic_job {
 };
 
 static void train_topic(struct topic_job *job, size_t t, double *w,
-                        double *oof, unsigned char *sel)
+                        double *oof, unsigned char *sel, double *alpha)
 {
     const struct problem_data *p = job->p;
     const spytag_options *o = job->o;
@@ -445,12 +447,21 @@ static void train_topic(struct topic_job *job, size_t t, double *w,
     uint64_t base = (uint64_t)o->seed * 1000003u + (uint64_t)t * 101u;
     double b;
     int f, k = job->k;
+    /* The full model first: its dual solution warm-starts the fold models
+     * (DCD only), which then need a fraction of the iterations. */
+    int warm = o->solver == SPYTAG_SOLVER_DCD;
 
+    if (fit_binary(p, y, NULL, o, base, NULL, warm ? alpha : NULL, w, &b) != 0)
+        goto failed;
+    for (i = 0; i < job->nf; i++)
+        m->w[i * T + t] = (float)w[i];
+    m->bias[t] = b;
     if (k >= 2) {
         for (f = 0; f < k; f++) {
             for (i = 0; i < n; i++)
                 sel[i] = job->fold[i] != f;
-            if (fit_binary(p, y, sel, o, base + (uint64_t)f + 1, w, &b) != 0)
+            if (fit_binary(p, y, sel, o, base + (uint64_t)f + 1,
+                           warm ? alpha : NULL, NULL, w, &b) != 0)
                 goto failed;
             for (i = 0; i < n; i++)
                 if (job->fold[i] == f)
@@ -472,11 +483,6 @@ static void train_topic(struct topic_job *job, size_t t, double *w,
         m->platt_a[t] = -2.0;
         m->platt_b[t] = 0.0;
     }
-    if (fit_binary(p, y, NULL, o, base, w, &b) != 0)
-        goto failed;
-    for (i = 0; i < job->nf; i++)
-        m->w[i * T + t] = (float)w[i];
-    m->bias[t] = b;
     return;
 failed:
     pthread_mutex_lock(&job->lock);
@@ -491,8 +497,9 @@ static void *topic_worker(void *arg)
     double *w = malloc((job->nf + 1) * sizeof *w);
     double *oof = malloc((job->n + 1) * sizeof *oof);
     unsigned char *sel = malloc(job->n + 1);
+    double *alpha = malloc((job->n + 1) * sizeof *alpha);
 
-    if (!w || !oof || !sel) {
+    if (!w || !oof || !sel || !alpha) {
         pthread_mutex_lock(&job->lock);
         job->oom = 1;
         pthread_mutex_unlock(&job->lock);
@@ -508,7 +515,7 @@ static void *topic_worker(void *arg)
         pthread_mutex_unlock(&job->lock);
         if (t >= job->T || job->oom)
             break;
-        train_topic(job, t, w, oof, sel);
+        train_topic(job, t, w, oof, sel, alpha);
         pthread_mutex_lock(&job->lock);
         job->done++;
         pthread_mutex_unlock(&job->lock);
@@ -517,6 +524,7 @@ out:
     free(w);
     free(oof);
     free(sel);
+    free(alpha);
     return NULL;
 }
 
