@@ -103,8 +103,9 @@ check "installed spytag classify tags the example article telecom-5g" \
 # The example program, built against the staged library via pkg-config.
 flags=$(PKG_CONFIG_SYSROOT_DIR=$dest pkg-config --cflags --libs spytag)
 # shellcheck disable=SC2086
-cc -o "$tmp/example" "$top_srcdir/examples/example.c" $flags \
-    >"$tmp/cc.log" 2>&1
+# (a sanitizer build's library needs the same flags: make check exports them)
+cc ${SAN_CFLAGS:-} -o "$tmp/example" "$top_srcdir/examples/example.c" $flags \
+    ${SAN_LDFLAGS:-} >"$tmp/cc.log" 2>&1
 check "examples/example.c builds with \$(pkg-config --cflags --libs spytag)" \
     test -x "$tmp/example" || show "$tmp/cc.log"
 if [ -x "$tmp/example" ]; then
