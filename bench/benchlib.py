@@ -135,6 +135,18 @@ def spytag_version(spytag):
 
 # ---- scikit-learn peer -----------------------------------------------------
 
+def require_sklearn():
+    """Exit with a hint if this interpreter cannot import scikit-learn (the
+    Debian packages python3-sklearn etc. serve /usr/bin/python3 only)."""
+    try:
+        import sklearn  # noqa: F401
+        import scipy  # noqa: F401
+    except ImportError as e:
+        sys.exit("%s cannot import %s; run the benchmark with the Python that "
+                 "has python3-sklearn, e.g. /usr/bin/python3 %s"
+                 % (sys.executable, e.name, sys.argv[0]))
+
+
 def sklearn_vectorizer():
     """The TF-IDF settings every TF-IDF peer uses."""
     from sklearn.feature_extraction.text import TfidfVectorizer
