@@ -254,6 +254,12 @@ int spytag_tokenize_raw(spytag_tokenizer *tk, const char *text, size_t len,
                 size_t room = RAW_CAP - tk->n, j = i;
                 size_t end = len - i < room ? len : i + room;
                 char *o = tk->raw + tk->n;
+                if (room == 0) {   /* full already (non-ASCII before) */
+                    tk->overflow = 1;
+                    while (i < len && ascii_lower[(unsigned char)text[i]])
+                        i++;
+                    continue;
+                }
                 do {
                     *o++ = (char)l;
                     j++;
