@@ -37,7 +37,7 @@ static spytag_corpus *make_corpus(const char *const *texts, size_t n)
     size_t i;
     ck_assert_ptr_nonnull(c);
     for (i = 0; i < n; i++) {
-        char id[16];
+        char id[32];
         snprintf(id, sizeof id, "d%zu", i);
         ck_assert_int_eq(spytag_corpus_add(c, id, texts[i], strlen(texts[i]),
                                            NULL, 0), SPYTAG_OK);
