@@ -3,6 +3,7 @@
  * progress for the spytag program.
  */
 #include "cli.h"
+#include "jsonline.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -293,33 +294,6 @@ int cli_finish_stdout(int code)
     return code;
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xc2 && s[0] <= 0xdf)
-        return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
-    if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-            return 0;
-        if (s[0] == 0xe0 && s[1] < 0xa0)
-            return 0;                       /* overlong */
-        if (s[0] == 0xed && s[1] >= 0xa0)
-            return 0;                       /* surrogate */
-        return 3;
-    }
-    if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
-            (s[3] & 0xc0) != 0x80)
-            return 0;
-        if ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
-            return 0;
-        return 4;
-    }
-    return 0;
-}
-
 void cli_json_string(FILE *f, const char *str, size_t len)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -343,7 +317,7 @@ void cli_json_string(FILE *f, const char *str, size_t len)
         } else if (c < 0x80) {
             putc(c, f);
             i++;
-        } else if ((k = utf8_len(s + i, len - i)) != 0) {
+        } else if ((k = jl_utf8_seq(s + i, len - i)) != 0) {
             fwrite(s + i, 1, k, f);
             i += k;
         } else {

@@ -47,9 +47,10 @@ static void ws(scan *sc)
         sc->i++;
 }
 
-/* Length of a valid UTF-8 sequence at p (n bytes left), 0 when invalid. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
+size_t jl_utf8_seq(const unsigned char *p, size_t n)
 {
+    if (p[0] < 0x80)
+        return 1;
     if (p[0] >= 0xc2 && p[0] <= 0xdf)
         return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
     if (p[0] >= 0xe0 && p[0] <= 0xef) {
@@ -146,7 +147,7 @@ static int string(scan *sc, char *out, size_t *outlen)
         if (c < 0x20)
             return fail(sc, "control character in a string");
         if (c >= 0x80) {
-            size_t k = utf8_seq(sc->s + sc->i, sc->n - sc->i);
+            size_t k = jl_utf8_seq(sc->s + sc->i, sc->n - sc->i);
             if (!k)
                 return fail(sc, "invalid UTF-8 in a string");
             if (out) {

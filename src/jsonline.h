@@ -44,6 +44,10 @@ int jl_parse(jl_record *r, const char *line, size_t len, char *err,
              size_t errcap);
 void jl_record_free(jl_record *r);
 
+/* Length of the valid UTF-8 sequence at p (n >= 1 bytes left): 1 to 4,
+ * or 0 when invalid (overlong forms and surrogates included). */
+size_t jl_utf8_seq(const unsigned char *p, size_t n);
+
 /* 1 when member m has the (plain ASCII) key k. */
 int jl_key_is(const jl_member *m, const char *k);
 
