@@ -86,23 +86,15 @@ size_t spytag_explain(spytag_classifier *cl, size_t t, size_t k,
                       uint32_t *features, double *contrib)
 {
     const spytag_model *m;
-    size_t i, n = 0, j;
+    size_t i, n = 0;
     if (!cl || t >= cl->m->ntopics)
         return 0;
     m = cl->m;
     for (i = 0; i < cl->nfeat; i++) {
         uint32_t f = cl->vb.out[i].index;
-        double c = m->w[(size_t)f * m->ntopics + t] * cl->vb.out[i].value;
-        if (c <= 0 || k == 0 || (n == k && c <= contrib[n - 1]))
-            continue;
-        j = n < k ? n++ : k - 1;
-        while (j > 0 && contrib[j - 1] < c) {
-            contrib[j] = contrib[j - 1];
-            features[j] = features[j - 1];
-            j--;
-        }
-        contrib[j] = c;
-        features[j] = f;
+        spytag_topk_offer(features, contrib, &n, k, f,
+                          m->w[(size_t)f * m->ntopics + t] *
+                              cl->vb.out[i].value);
     }
     return n;
 }

@@ -115,6 +115,26 @@ int spytag_vectorizer_fit(spytag_vectorizer *v, const spytag_corpus *c,
 int spytag_tokenizer_is_stopword(const spytag_tokenizer *tk, const char *s,
                                  size_t len);
 
+/* ---- top k ------------------------------------------------------------- */
+/* Offers (f, v) to a list of at most k positive values kept sorted from the
+ * largest, with *n entries so far: v is inserted when it is positive and
+ * beats the smallest kept one (or there is room). */
+static inline void spytag_topk_offer(uint32_t *feat, double *val, size_t *n,
+                                     size_t k, uint32_t f, double v)
+{
+    size_t j;
+    if (k == 0 || v <= 0 || (*n == k && v <= val[*n - 1]))
+        return;
+    j = *n < k ? (*n)++ : k - 1;
+    while (j > 0 && val[j - 1] < v) {
+        val[j] = val[j - 1];
+        feat[j] = feat[j - 1];
+        j--;
+    }
+    val[j] = v;
+    feat[j] = f;
+}
+
 /* ---- model internals ---------------------------------------------------- */
 struct spytag_model {
     spytag_options opt;          /* progress fields NULL */

@@ -115,22 +115,12 @@ const char *spytag_model_term(const spytag_model *m, uint32_t feature,
 size_t spytag_model_top_terms(const spytag_model *m, size_t t, size_t k,
                               uint32_t *features, double *weights)
 {
-    size_t nf = spytag_vectorizer_size(&m->vec), f, n = 0, j;
+    size_t nf = spytag_vectorizer_size(&m->vec), f, n = 0;
     if (t >= m->ntopics)
         return 0;
-    for (f = 0; f < nf; f++) {
-        double wt = m->w[f * m->ntopics + t];
-        if (k == 0 || wt <= 0 || (n == k && wt <= weights[n - 1]))
-            continue;
-        j = n < k ? n++ : k - 1;          /* insertion into a sorted list */
-        while (j > 0 && weights[j - 1] < wt) {
-            weights[j] = weights[j - 1];
-            features[j] = features[j - 1];
-            j--;
-        }
-        weights[j] = wt;
-        features[j] = (uint32_t)f;
-    }
+    for (f = 0; f < nf; f++)
+        spytag_topk_offer(features, weights, &n, k, (uint32_t)f,
+                          m->w[f * m->ntopics + t]);
     return n;
 }
 
