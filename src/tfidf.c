@@ -57,6 +57,30 @@ const char *spytag_vectorizer_term(const spytag_vectorizer *v, uint32_t f,
     return buf;
 }
 
+/* Turns the counts of the nt features in touched[] into sublinear TF-IDF
+ * values scaled to unit L2 norm, written to out[] in the same order, and
+ * zeroes those counts for the next document.  Training and classification
+ * share it, so their vectors agree to the bit. */
+static void weigh(const spytag_vectorizer *v, uint32_t *count,
+                  const uint32_t *touched, size_t nt, spytag_feat *out)
+{
+    double norm = 0.0;
+    size_t i;
+    for (i = 0; i < nt; i++) {
+        uint32_t f = touched[i];
+        double val = (1.0 + log((double)count[f])) * v->idf[f];
+        count[f] = 0;
+        out[i].index = f;
+        out[i].value = (float)val;
+        norm += val * val;
+    }
+    if (norm > 0.0) {
+        double inv = 1.0 / sqrt(norm);
+        for (i = 0; i < nt; i++)
+            out[i].value = (float)(out[i].value * inv);
+    }
+}
+
 /* ---- classification-time vectoriser ------------------------------------ */
 
 int spytag_vecbuf_init(spytag_vecbuf *b, const spytag_vectorizer *v,
@@ -157,26 +181,10 @@ static int vec_token(const char *raw, size_t len, void *user)
 
 long spytag_vectorize(spytag_vecbuf *b, const char *text, size_t len)
 {
-    const spytag_vectorizer *v = b->v;
-    double norm = 0.0;
-    size_t i;
-
     b->ntouched = 0;
     b->prev = -1;
     spytag_tokenize_raw(b->tk, text, len, vec_token, b);
-    for (i = 0; i < b->ntouched; i++) {
-        uint32_t f = b->touched[i];
-        double val = (1.0 + log((double)b->count[f])) * v->idf[f];
-        b->count[f] = 0;
-        b->out[i].index = f;
-        b->out[i].value = (float)val;
-        norm += val * val;
-    }
-    if (norm > 0.0) {
-        double inv = 1.0 / sqrt(norm);
-        for (i = 0; i < b->ntouched; i++)
-            b->out[i].value = (float)(b->out[i].value * inv);
-    }
+    weigh(b->v, b->count, b->touched, b->ntouched, b->out);
     return (long)b->ntouched;
 }
 
@@ -457,7 +465,6 @@ int spytag_vectorizer_fit(spytag_vectorizer *v, const spytag_corpus *c,
     for (d = 0; d < nsel; d++) {
         size_t nt = 0;
         int32_t prev = -1;
-        double norm = 0.0;
         spytag_feat *row;
         for (i = start[d]; i < start[d + 1]; i++) {
             int32_t f = map.a[x.tokens.a[i]];
@@ -479,17 +486,7 @@ int spytag_vectorizer_fit(spytag_vectorizer *v, const spytag_corpus *c,
         row = malloc((nt ? nt : 1) * sizeof *row);
         if (!row)
             goto cleanup;
-        for (i = 0; i < nt; i++) {
-            uint32_t f = touched[i];
-            double val = (1.0 + log((double)count[f])) * v->idf[f];
-            count[f] = 0;
-            row[i].index = f;
-            row[i].value = (float)val;
-            norm += val * val;
-        }
-        if (norm > 0.0)
-            for (i = 0; i < nt; i++)
-                row[i].value = (float)(row[i].value / sqrt(norm));
+        weigh(v, count, touched, nt, row);
         qsort(row, nt, sizeof *row, cmp_feat);
         rows[d] = row;
         rowlen[d] = (uint32_t)nt;
