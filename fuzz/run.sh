@@ -31,26 +31,10 @@ esac
 
 mkdir -p "$out" || exit 2
 
-# The library: every src/*.c except the program's own files.
-lib_srcs=()
-for f in "$top"/src/*.c; do
-    case $(basename "$f") in
-        cli.c | spytag.c | cmd_*.c) ;;
-        *) lib_srcs+=("$f") ;;
-    esac
-done
-
-# config.h comes from configure; without it, define what the library uses.
-if [ -f "$top/config.h" ]; then
-    defs=(-DHAVE_CONFIG_H -I"$top")
-else
-    defs=(-DPACKAGE_VERSION='"fuzz"')
-fi
-# shellcheck disable=SC2207
-pkg=($(pkg-config --cflags --libs libutf8proc jansson libxxhash)) || exit 2
+# The library's sources, flags and libraries (shared with tsan.sh).
+. "$here/lib.sh" fuzz
 cflags=(-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
         -fno-sanitize-recover=undefined "${defs[@]}" -I"$top/src")
-libs=("${pkg[@]}" -lsvm -llinear -lstemmer -lm -lpthread)
 
 echo "building the library objects"
 objdir=$out/obj

@@ -16,25 +16,12 @@ threads=${1:-4}
 rounds=${2:-2}
 
 mkdir -p "$out" || exit 2
-lib_srcs=()
-for f in "$top"/src/*.c; do
-    case $(basename "$f") in
-        cli.c | spytag.c | cmd_*.c) ;;
-        *) lib_srcs+=("$f") ;;
-    esac
-done
-if [ -f "$top/config.h" ]; then
-    defs=(-DHAVE_CONFIG_H -I"$top")
-else
-    defs=(-DPACKAGE_VERSION='"tsan"')
-fi
-# shellcheck disable=SC2207
-pkg=($(pkg-config --cflags --libs libutf8proc jansson libxxhash)) || exit 2
+. "$here/lib.sh" tsan
 bin=$out/thread_stress_tsan
 echo "building $bin"
 "$CC" -g -O1 -fno-omit-frame-pointer -fsanitize=thread "${defs[@]}" \
     -I"$top/src" "$top/tests/thread_stress.c" "${lib_srcs[@]}" \
-    "${pkg[@]}" -lsvm -llinear -lstemmer -lm -lpthread -o "$bin" || exit 2
+    "${libs[@]}" -o "$bin" || exit 2
 
 model=$top/models/spytag.model
 corpus=$top/corpus
