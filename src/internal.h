@@ -24,6 +24,12 @@
 int spytag_fail(spytag_error *err, int status, const char *file, long line,
                 const char *fmt, ...) SPYTAG_PRINTF(5, 6);
 
+/* ---- memory.c ------------------------------------------------------------ */
+
+/* malloc (zero: calloc) for arrays that are read at random: big ones are
+ * put on huge pages where the kernel allows it.  Free with free(). */
+void *spytag_big_alloc(size_t n, int zero);
+
 /* ---- vocab.c: string and pair tables ------------------------------------ */
 
 /* Maps byte strings to dense ids 0..n-1 in insertion order.  Strings are
@@ -37,6 +43,16 @@ int32_t spytag_strtab_find(const spytag_strtab *t, const char *s, size_t len);
  * in all (a token in the tokenizer's buffer).  Little-endian hosts only. */
 int32_t spytag_strtab_find_padded(const spytag_strtab *t, const char *s,
                                   size_t len);
+/* Batched lookups of short keys, so that a caller can overlap the cache
+ * misses of many lookups: spytag_strtab_key fills k from s (at most
+ * SPYTAG_STRTAB_INLINE bytes, zero-padded to 24 bytes as above) and
+ * returns its hash; spytag_strtab_prefetch starts loading the key's slot;
+ * spytag_strtab_find_key returns the id or -1.  Little-endian hosts. */
+#define SPYTAG_STRTAB_INLINE 23
+uint64_t spytag_strtab_key(const char *s, size_t len, uint64_t k[3]);
+void spytag_strtab_prefetch(const spytag_strtab *t, uint64_t h);
+int32_t spytag_strtab_find_key(const spytag_strtab *t, const uint64_t k[3],
+                               uint64_t h);
 /* Returns the id of s, adding it when absent; -1 when out of memory. */
 int32_t spytag_strtab_intern(spytag_strtab *t, const char *s, size_t len);
 size_t spytag_strtab_size(const spytag_strtab *t);
@@ -48,6 +64,12 @@ typedef struct spytag_pairtab spytag_pairtab;
 spytag_pairtab *spytag_pairtab_new(size_t expected);
 void spytag_pairtab_free(spytag_pairtab *t);
 int32_t spytag_pairtab_find(const spytag_pairtab *t, uint32_t a, uint32_t b);
+/* Batched lookups, as for strings: the key of (a, b) is
+ * (uint64_t)a << 32 | b. */
+uint64_t spytag_pairtab_hash(uint64_t key);
+void spytag_pairtab_prefetch(const spytag_pairtab *t, uint64_t h);
+int32_t spytag_pairtab_find_hashed(const spytag_pairtab *t, uint64_t key,
+                                   uint64_t h);
 int32_t spytag_pairtab_intern(spytag_pairtab *t, uint32_t a, uint32_t b);
 size_t spytag_pairtab_size(const spytag_pairtab *t);
 void spytag_pairtab_get(const spytag_pairtab *t, int32_t id, uint32_t *a,
@@ -86,7 +108,18 @@ typedef struct spytag_vecbuf {
     int32_t prev;           /* previous unigram id, -1 at a gap */
     const spytag_vectorizer *v;
     spytag_feat *out;       /* the result, ntouched entries */
-    /* raw token -> unigram id cache (skips stemming and lookup) */
+    /* Tokens are looked up in batches (tfidf.c), so that the cache misses
+     * of a batch overlap: */
+    struct spytag_tokrec *toks;
+    size_t ntoks;
+    int32_t *ids;           /* per token of the batch: word id or ID_* */
+    uint64_t *pkey, *phash; /* per token: the pair it ends, if any */
+    /* Which table a short raw token is looked up in: without stemming, the
+     * vocabulary itself (and a miss is then checked against stop, the
+     * stop words); with stemming, cache, from raw token to word id (so
+     * stemming runs once per distinct raw token). */
+    int direct;
+    spytag_strtab *stop;
     spytag_strtab *cache;
     int32_t *cache_id;
     size_t cache_cap;

@@ -552,8 +552,8 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
     if ((nf + nw) * 4 != r.n - r.off)
         BAD("weights do not match the vocabulary (%zu bytes left, %zu "
             "expected)", r.n - r.off, (nf + nw) * 4);
-    v->idf = malloc((nf + 1) * sizeof *v->idf);
-    m->w = malloc((nw + 1) * sizeof *m->w);
+    v->idf = spytag_big_alloc((nf + 1) * sizeof *v->idf, 0);
+    m->w = spytag_big_alloc((nw + 1) * sizeof *m->w, 0);
     if (!v->idf || !m->w)
         goto cleanup;
     if (get_f32s(&r, v->idf, nf) != 0)

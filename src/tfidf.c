@@ -68,7 +68,12 @@ static void weigh(const spytag_vectorizer *v, uint32_t *count,
     size_t i;
     for (i = 0; i < nt; i++) {
         uint32_t f = touched[i];
-        double val = (1.0 + log((double)count[f])) * v->idf[f];
+        double val;
+#if defined(__GNUC__)
+        if (i + 16 < nt)
+            __builtin_prefetch(&v->idf[touched[i + 16]]);
+#endif
+        val = (1.0 + log((double)count[f])) * v->idf[f];
         count[f] = 0;
         out[i].index = f;
         out[i].value = (float)val;
@@ -83,27 +88,53 @@ static void weigh(const spytag_vectorizer *v, uint32_t *count,
 
 /* ---- classification-time vectoriser ------------------------------------ */
 
+/* Tokens are looked up BATCH at a time: first every short token's slot
+ * is prefetched (AHEAD tokens in advance) and its word id found, then the
+ * slots of the batch's pairs are prefetched, then counts are bumped in
+ * token order (so the vector is the same as one built token by token). */
+#define BATCH 256
+#define AHEAD 8
+#define ID_PENDING (-3)            /* short token: look up toks[i].k */
+
+struct spytag_tokrec {
+    uint64_t k[3];                 /* key words (spytag_strtab_key) */
+    uint64_t h;                    /* hash, or the id when resolved */
+};
+
 int spytag_vecbuf_init(spytag_vecbuf *b, const spytag_vectorizer *v,
                        const spytag_options *o)
 {
-    size_t nf = spytag_vectorizer_size(v);
+    size_t nf = spytag_vectorizer_size(v), i, nstop;
+    const char *const *stop;
     memset(b, 0, sizeof *b);
     b->v = v;
     b->prev = -1;
-    b->count = calloc(nf ? nf : 1, sizeof *b->count);
+    b->count = spytag_big_alloc((nf ? nf : 1) * sizeof *b->count, 1);
     b->touched = malloc((nf ? nf : 1) * sizeof *b->touched);
     b->out = malloc((nf ? nf : 1) * sizeof *b->out);
+    b->toks = malloc(BATCH * sizeof *b->toks);
+    b->ids = malloc(BATCH * sizeof *b->ids);
+    b->pkey = malloc(BATCH * sizeof *b->pkey);
+    b->phash = malloc(BATCH * sizeof *b->phash);
     b->cache = spytag_strtab_new(4096);
     b->cache_cap = 4096;
     b->cache_id = malloc(b->cache_cap * sizeof *b->cache_id);
     b->tk = spytag_tokenizer_new(o);
     b->cap = nf;
-    if (!b->count || !b->touched || !b->out || !b->cache || !b->cache_id ||
-        !b->tk) {
-        spytag_vecbuf_free(b);
-        return SPYTAG_ENOMEM;
-    }
+    b->stop = spytag_strtab_new(512);
+    if (!b->count || !b->touched || !b->out || !b->toks || !b->ids ||
+        !b->pkey || !b->phash || !b->cache || !b->cache_id || !b->tk ||
+        !b->stop)
+        goto oom;
+    b->direct = !o->stem;
+    stop = spytag_stopword_list(b->tk, &nstop);
+    for (i = 0; i < nstop; i++)
+        if (spytag_strtab_intern(b->stop, stop[i], strlen(stop[i])) < 0)
+            goto oom;
     return SPYTAG_OK;
+oom:
+    spytag_vecbuf_free(b);
+    return SPYTAG_ENOMEM;
 }
 
 void spytag_vecbuf_free(spytag_vecbuf *b)
@@ -113,8 +144,13 @@ void spytag_vecbuf_free(spytag_vecbuf *b)
     free(b->count);
     free(b->touched);
     free(b->out);
+    free(b->toks);
+    free(b->ids);
+    free(b->pkey);
+    free(b->phash);
     spytag_strtab_free(b->cache);
     free(b->cache_id);
+    spytag_strtab_free(b->stop);
     spytag_tokenizer_free(b->tk);
     memset(b, 0, sizeof *b);
 }
@@ -125,14 +161,11 @@ static inline void bump(spytag_vecbuf *b, uint32_t f)
         b->touched[b->ntouched++] = f;
 }
 
-/* The word id of a raw token, through the cache. */
-static int32_t word_id(spytag_vecbuf *b, const char *raw, size_t len)
+/* The word id of a raw token through the cache, which is filled on a miss
+ * (stemming and stop words checked once per distinct raw token). */
+static int32_t word_id_cached(spytag_vecbuf *b, const char *raw, size_t len,
+                              int32_t ci)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    int32_t ci = spytag_strtab_find_padded(b->cache, raw, len);
-#else
-    int32_t ci = spytag_strtab_find(b->cache, raw, len);
-#endif
     const char *fin;
     size_t n;
     int32_t id;
@@ -157,25 +190,87 @@ static int32_t word_id(spytag_vecbuf *b, const char *raw, size_t len)
     return id;
 }
 
+/* The word id of a short token of the batch (its slot was prefetched). */
+static int32_t resolve(spytag_vecbuf *b, const struct spytag_tokrec *r)
+{
+    int32_t id;
+    if (b->direct) {
+        id = spytag_strtab_find_key(b->v->uni, r->k, r->h);
+        if (id < 0 && spytag_strtab_find_key(b->stop, r->k, r->h) >= 0)
+            id = ID_STOP;
+        return id;
+    } else {
+        char raw[32];
+        size_t len = (size_t)(r->k[2] >> 56);
+        memcpy(raw, r->k, 24);
+        raw[len] = '\0';
+        return word_id_cached(b, raw, len,
+                              spytag_strtab_find_key(b->cache, r->k, r->h));
+    }
+}
+
+/* Looks up and counts the batch's tokens. */
+static void run_batch(spytag_vecbuf *b)
+{
+    const spytag_strtab *tab = b->direct ? b->v->uni : b->cache;
+    const struct spytag_tokrec *t = b->toks;
+    size_t n = b->ntoks, i;
+    int pairs = b->v->ngram_max >= 2;
+
+    for (i = 0; i < n && i < AHEAD; i++)
+        if (b->ids[i] == ID_PENDING)
+            spytag_strtab_prefetch(tab, t[i].h);
+    for (i = 0; i < n; i++) {
+        if (i + AHEAD < n && b->ids[i + AHEAD] == ID_PENDING)
+            spytag_strtab_prefetch(tab, t[i + AHEAD].h);
+        if (b->ids[i] == ID_PENDING)
+            b->ids[i] = resolve(b, &t[i]);
+    }
+    for (i = 0; i < n; i++) {            /* the pairs each token ends */
+        int32_t id = b->ids[i];
+        b->pkey[i] = UINT64_MAX;
+        if (id == ID_STOP)
+            continue;
+        if (id >= 0 && b->prev >= 0 && pairs) {
+            b->pkey[i] = (uint64_t)b->prev << 32 | (uint32_t)id;
+            b->phash[i] = spytag_pairtab_hash(b->pkey[i]);
+            spytag_pairtab_prefetch(b->v->pair, b->phash[i]);
+        }
+        b->prev = id >= 0 ? id : -1;
+    }
+    for (i = 0; i < n; i++) {
+        int32_t id = b->ids[i];
+        if (id < 0)
+            continue;
+        bump(b, (uint32_t)id);
+        if (b->pkey[i] != UINT64_MAX) {
+            int32_t p =
+                spytag_pairtab_find_hashed(b->v->pair, b->pkey[i],
+                                           b->phash[i]);
+            if (p >= 0)
+                bump(b, (uint32_t)(b->v->nuni + (size_t)p));
+        }
+    }
+    b->ntoks = 0;
+}
+
 static int vec_token(const char *raw, size_t len, void *user)
 {
     spytag_vecbuf *b = user;
-    int32_t id = word_id(b, raw, len);
+    struct spytag_tokrec *r = &b->toks[b->ntoks];
 
-    if (id == ID_STOP)
-        return 0;
-    if (id < 0) {
-        b->prev = -1;
-        return 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (len <= SPYTAG_STRTAB_INLINE) {    /* raw is zero-padded */
+        r->h = spytag_strtab_key(raw, len, r->k);
+        b->ids[b->ntoks] = ID_PENDING;
+    } else
+#endif
+    {
+        b->ids[b->ntoks] =
+            word_id_cached(b, raw, len, spytag_strtab_find(b->cache, raw, len));
     }
-    bump(b, (uint32_t)id);
-    if (b->v->ngram_max >= 2 && b->prev >= 0) {
-        int32_t p = spytag_pairtab_find(b->v->pair, (uint32_t)b->prev,
-                                        (uint32_t)id);
-        if (p >= 0)
-            bump(b, (uint32_t)(b->v->nuni + (size_t)p));
-    }
-    b->prev = id;
+    if (++b->ntoks == BATCH)
+        run_batch(b);
     return 0;
 }
 
@@ -183,7 +278,9 @@ long spytag_vectorize(spytag_vecbuf *b, const char *text, size_t len)
 {
     b->ntouched = 0;
     b->prev = -1;
+    b->ntoks = 0;
     spytag_tokenize_raw(b->tk, text, len, vec_token, b);
+    run_batch(b);
     weigh(b->v, b->count, b->touched, b->ntouched, b->out);
     return (long)b->ntouched;
 }
@@ -445,7 +542,8 @@ int spytag_vectorizer_fit(spytag_vectorizer *v, const spytag_corpus *c,
     }
 
     /* idf */
-    v->idf = malloc((spytag_vectorizer_size(v) + 1) * sizeof *v->idf);
+    v->idf = spytag_big_alloc(
+        (spytag_vectorizer_size(v) + 1) * sizeof *v->idf, 0);
     if (!v->idf)
         goto cleanup;
     for (i = 0; i < df.n; i++)

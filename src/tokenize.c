@@ -146,6 +146,13 @@ int spytag_tokenizer_is_stopword(const spytag_tokenizer *tk, const char *s,
                    sizeof stop_words[0], cmp_stop) != NULL;
 }
 
+const char *const *spytag_stopword_list(const spytag_tokenizer *tk,
+                                        size_t *n)
+{
+    *n = tk->stopwords ? sizeof stop_words / sizeof stop_words[0] : 0;
+    return stop_words;
+}
+
 static int is_word_cp(utf8proc_int32_t cp)
 {
     utf8proc_category_t c = utf8proc_category(cp);

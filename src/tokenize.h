@@ -18,4 +18,9 @@ int spytag_tokenize_raw(spytag_tokenizer *tk, const char *text, size_t len,
 size_t spytag_token_final(spytag_tokenizer *tk, const char *tok, size_t len,
                           const char **out);
 
+/* The stop words the tokenizer removes (none when stop words are off),
+ * in byte order; *n gets their number.  The list is static. */
+const char *const *spytag_stopword_list(const spytag_tokenizer *tk,
+                                        size_t *n);
+
 #endif

@@ -626,7 +626,7 @@ int spytag_train_subset(const spytag_corpus *c, const unsigned char *use,
     if (problem_build(&p, o->solver) != 0)
         goto cleanup;
     fold = malloc(n + 1);
-    m->w = calloc(nf * T + 1, sizeof *m->w);
+    m->w = spytag_big_alloc((nf * T + 1) * sizeof *m->w, 1);
     if (!fold || !m->w)
         goto cleanup;
     k = o->tune_folds;

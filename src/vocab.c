@@ -3,9 +3,11 @@
  * of token ids.
  *
  * Both are open-addressing tables with linear probing, kept at most half
- * full.  A slot holds an id (-1 when empty) and, for strings, the 32 upper
- * bits of the XXH3 hash and the key itself when it is short (nearly every
- * word), so a lookup usually reads one cache line.
+ * full.  A slot holds an id (-1 when empty) and the key: for strings, the
+ * 32 upper bits of the hash and the key's bytes when it is short (nearly
+ * every word); for pairs, the 64-bit pair.  So a lookup usually reads one
+ * cache line, and classification can prefetch the slots of a batch of
+ * tokens before it looks them up (spytag_strtab_prefetch).
  * Strings live one after another in an arena, NUL-terminated; an id indexes
  * an offset array.  Nothing is ever removed.
  */
@@ -20,7 +22,7 @@
  * are stored in the slot itself, zero-padded, with their length in the
  * last byte, so a lookup compares three words and touches one cache line;
  * longer keys (a 0xff length byte) are compared in the arena. */
-#define INLINE_MAX 23
+#define INLINE_MAX SPYTAG_STRTAB_INLINE
 #define LONG_KEY 0xff
 
 struct slot {
@@ -50,7 +52,7 @@ static size_t pow2_at_least(size_t n)
 
 static struct slot *new_slots(size_t n)
 {
-    struct slot *s = calloc(n, sizeof *s);
+    struct slot *s = spytag_big_alloc(n * sizeof *s, 1);
     size_t i;
     if (!s)
         return NULL;
@@ -157,6 +159,29 @@ int32_t spytag_strtab_find_padded(const spytag_strtab *t, const char *s,
     return probe(t, s, len, k, key_hash(s, len, k))->id;
 }
 
+uint64_t spytag_strtab_key(const char *s, size_t len, uint64_t k[3])
+{
+    memcpy(k, s, 24);
+    k[2] |= (uint64_t)len << 56;
+    return key_hash(s, len, k);
+}
+
+void spytag_strtab_prefetch(const spytag_strtab *t, uint64_t h)
+{
+#if defined(__GNUC__)
+    __builtin_prefetch(&t->slots[(size_t)h & t->mask]);
+#else
+    (void)t;
+    (void)h;
+#endif
+}
+
+int32_t spytag_strtab_find_key(const spytag_strtab *t, const uint64_t k[3],
+                               uint64_t h)
+{
+    return probe(t, NULL, (size_t)(k[2] >> 56), k, h)->id;
+}
+
 int32_t spytag_strtab_find(const spytag_strtab *t, const char *s, size_t len)
 {
     uint64_t k[3];
@@ -244,14 +269,20 @@ int32_t spytag_strtab_intern(spytag_strtab *t, const char *s, size_t len)
 
 /* ---- pairs ----------------------------------------------------------------- */
 
+struct pslot {
+    uint64_t key;
+    int32_t id;                    /* -1: empty */
+    uint32_t unused;
+};
+
 struct spytag_pairtab {
-    int32_t *slots;
+    struct pslot *slots;
     size_t mask;
     uint64_t *keys;                /* by id */
     size_t n, cap;
 };
 
-static uint64_t pair_hash(uint64_t k)
+uint64_t spytag_pairtab_hash(uint64_t k)
 {
     /* the 64-bit finaliser of MurmurHash3 */
     k ^= k >> 33;
@@ -262,11 +293,17 @@ static uint64_t pair_hash(uint64_t k)
     return k;
 }
 
-static int32_t *new_ids(size_t n)
+static struct pslot *new_pslots(size_t n)
 {
-    int32_t *s = malloc(n * sizeof *s);
-    if (s)
-        memset(s, 0xff, n * sizeof *s);
+    struct pslot *s = spytag_big_alloc(n * sizeof *s, 0);
+    size_t i;
+    if (!s)
+        return NULL;
+    for (i = 0; i < n; i++) {
+        s[i].key = 0;
+        s[i].id = -1;
+        s[i].unused = 0;
+    }
     return s;
 }
 
@@ -276,7 +313,7 @@ spytag_pairtab *spytag_pairtab_new(size_t expected)
     size_t nslots = pow2_at_least(expected * 2 + 1);
     if (!t)
         return NULL;
-    t->slots = new_ids(nslots);
+    t->slots = new_pslots(nslots);
     t->mask = nslots - 1;
     if (!t->slots) {
         free(t);
@@ -306,41 +343,63 @@ void spytag_pairtab_get(const spytag_pairtab *t, int32_t id, uint32_t *a,
     *b = (uint32_t)t->keys[id];
 }
 
-static int32_t *pair_probe(const spytag_pairtab *t, uint64_t key)
+static struct pslot *pair_probe(const spytag_pairtab *t, uint64_t key,
+                                uint64_t h)
 {
-    size_t i = (size_t)pair_hash(key) & t->mask;
+    size_t i = (size_t)h & t->mask;
     for (;;) {
-        int32_t id = t->slots[i];
-        if (id < 0 || t->keys[id] == key)
-            return &t->slots[i];
+        struct pslot *sl = &t->slots[i];
+        if (sl->id < 0 || sl->key == key)
+            return sl;
         i = (i + 1) & t->mask;
     }
 }
 
+void spytag_pairtab_prefetch(const spytag_pairtab *t, uint64_t h)
+{
+#if defined(__GNUC__)
+    __builtin_prefetch(&t->slots[(size_t)h & t->mask]);
+#else
+    (void)t;
+    (void)h;
+#endif
+}
+
+int32_t spytag_pairtab_find_hashed(const spytag_pairtab *t, uint64_t key,
+                                   uint64_t h)
+{
+    return pair_probe(t, key, h)->id;
+}
+
 int32_t spytag_pairtab_find(const spytag_pairtab *t, uint32_t a, uint32_t b)
 {
-    return *pair_probe(t, ((uint64_t)a << 32) | b);
+    uint64_t key = ((uint64_t)a << 32) | b;
+    return pair_probe(t, key, spytag_pairtab_hash(key))->id;
 }
 
 int32_t spytag_pairtab_intern(spytag_pairtab *t, uint32_t a, uint32_t b)
 {
-    uint64_t key = ((uint64_t)a << 32) | b;
-    int32_t *sl = pair_probe(t, key);
-    if (*sl >= 0)
-        return *sl;
+    uint64_t key = ((uint64_t)a << 32) | b, h = spytag_pairtab_hash(key);
+    struct pslot *sl = pair_probe(t, key, h);
+    if (sl->id >= 0)
+        return sl->id;
     if (t->n >= 0x7fffffffu)
         return -1;
     if ((t->n + 1) * 2 > t->mask + 1) {
         size_t nslots = (t->mask + 1) * 2, i;
-        int32_t *s = new_ids(nslots);
+        struct pslot *s = new_pslots(nslots);
         if (!s)
             return -1;
         free(t->slots);
         t->slots = s;
         t->mask = nslots - 1;
-        for (i = 0; i < t->n; i++)
-            *pair_probe(t, t->keys[i]) = (int32_t)i;
-        sl = pair_probe(t, key);
+        for (i = 0; i < t->n; i++) {
+            struct pslot *d =
+                pair_probe(t, t->keys[i], spytag_pairtab_hash(t->keys[i]));
+            d->key = t->keys[i];
+            d->id = (int32_t)i;
+        }
+        sl = pair_probe(t, key, h);
     }
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 64;
@@ -351,7 +410,8 @@ int32_t spytag_pairtab_intern(spytag_pairtab *t, uint32_t a, uint32_t b)
         t->cap = cap;
     }
     t->keys[t->n] = key;
-    *sl = (int32_t)t->n;
+    sl->key = key;
+    sl->id = (int32_t)t->n;
     t->n++;
     return (int32_t)(t->n - 1);
 }

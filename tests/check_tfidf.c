@@ -346,6 +346,105 @@ START_TEST(test_vectorize_sorted)
 }
 END_TEST
 
+/* Long documents, so that lookups run in several batches and pairs cross
+ * batch boundaries, with stop words, words over 23 bytes (looked up one by
+ * one) and non-ASCII words: the classification path must give the training rows, with and without
+ * stemming. */
+static char *long_doc(unsigned seed, size_t nwords)
+{
+    static const char *const words[] = {
+        "signals", "the", "intercepted", "of", "telecommunications",
+        "and", "espionage", "defector", "quarantined", "naïve",
+        "Überwachung", "a", "counterintelligenceoperationsdirectorate",
+        "supercalifragilisticexpialidocious", "5g", "networks",
+        "huawei's", "firmware", "trade", "secrets",
+    };
+    size_t nw = sizeof words / sizeof words[0], i, len = 0;
+    char *s = malloc(nwords * 48 + 1);
+    ck_assert_ptr_nonnull(s);
+    for (i = 0; i < nwords; i++) {
+        const char *w;
+        seed = seed * 1103515245u + 12345u;
+        w = words[(seed >> 16) % nw];
+        len += (size_t)sprintf(s + len, "%s%s", i ? " " : "", w);
+    }
+    return s;
+}
+
+START_TEST(test_vectorize_batches)
+{
+    static const size_t sizes[] = { 1, 255, 256, 257, 700, 3000 };
+    const size_t nd = sizeof sizes / sizeof sizes[0];
+    char *docs[sizeof sizes / sizeof sizes[0]];
+    struct fitted f;
+    spytag_vecbuf b;
+    spytag_corpus *c = spytag_corpus_new();
+    spytag_error err;
+    size_t d;
+    int stem = _i;
+
+    for (d = 0; d < nd; d++) {
+        char id[16];
+        docs[d] = long_doc((unsigned)d + 1, sizes[d]);
+        snprintf(id, sizeof id, "d%zu", d);
+        ck_assert_int_eq(spytag_corpus_add(c, id, docs[d], strlen(docs[d]),
+                                           NULL, 0), SPYTAG_OK);
+    }
+    memset(&f, 0, sizeof f);
+    spytag_options_init(&f.o);
+    f.o.ngram_max = 2;
+    f.o.min_df = 1;
+    f.o.stem = stem;
+    ck_assert_int_eq(spytag_vectorizer_fit(&f.v, c, NULL, &f.o, &f.rows,
+                                           &f.rowlen, &err), SPYTAG_OK);
+    f.n = nd;
+    ck_assert_int_eq(spytag_vecbuf_init(&b, &f.v, &f.o), SPYTAG_OK);
+    for (d = 0; d < nd; d++) {
+        long n = spytag_vectorize(&b, docs[d], strlen(docs[d]));
+        uint32_t i;
+        ck_assert_int_eq(n, (long)f.rowlen[d]);
+        for (i = 0; i < f.rowlen[d]; i++)
+            ck_assert_double_eq_tol(value_of(&b, n, f.rows[d][i].index),
+                                    f.rows[d][i].value, 1e-6);
+    }
+    spytag_vecbuf_free(&b);
+    unfit(&f);
+    spytag_corpus_free(c);
+    for (d = 0; d < nd; d++)
+        free(docs[d]);
+}
+END_TEST
+
+/* Pairs across the boundary of a lookup batch (256 tokens): "red" x 255
+ * then "wine" ends a pair in the next batch; a word outside the
+ * vocabulary there still breaks the chain. */
+START_TEST(test_vectorize_batch_boundary)
+{
+    struct fitted f;
+    spytag_vecbuf b;
+    char text[4096];
+    size_t len = 0, i;
+    long n;
+    fit(&f, corpus_b, 3, NULL, 2, 2, 1.0);    /* red, wine, red wine */
+    ck_assert_int_eq(spytag_vecbuf_init(&b, &f.v, &f.o), SPYTAG_OK);
+    for (i = 0; i < 255; i++)
+        len += (size_t)sprintf(text + len, "red ");
+    strcpy(text + len, "wine");
+    n = spytag_vectorize(&b, text, strlen(text));
+    ck_assert_int_eq(n, 3);
+    ck_assert_double_gt(value_of(&b, n, 2), 0.0);
+    strcpy(text + len, "zebra wine");
+    n = spytag_vectorize(&b, text, strlen(text));
+    ck_assert_int_eq(n, 2);
+    ck_assert_double_eq(value_of(&b, n, 2), -1.0);
+    strcpy(text + len, "the wine");              /* a stop word bridges */
+    n = spytag_vectorize(&b, text, strlen(text));
+    ck_assert_int_eq(n, 3);
+    spytag_vecbuf_free(&b);
+    unfit(&f);
+}
+END_TEST
+
 static Suite *tfidf_suite(void)
 {
     Suite *s = suite_create("tfidf");
@@ -361,6 +460,8 @@ static Suite *tfidf_suite(void)
     tc = tcase_create("vectorize");
     tcase_add_test(tc, test_vectorize_matches_fit);
     tcase_add_test(tc, test_vectorize_pairs);
+    tcase_add_loop_test(tc, test_vectorize_batches, 0, 2);
+    tcase_add_test(tc, test_vectorize_batch_boundary);
     suite_add_tcase(s, tc);
     {   /* regressions: bugs found by these tests, now fixed */
         tc = tcase_create("regressions");

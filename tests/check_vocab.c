@@ -101,6 +101,50 @@ START_TEST(test_pairtab)
 }
 END_TEST
 
+START_TEST(test_batched_lookups)
+{
+    spytag_strtab *t = spytag_strtab_new(4);
+    spytag_pairtab *p = spytag_pairtab_new(4);
+    char buf[64];
+    uint64_t k[3], h;
+    int i;
+    ck_assert_ptr_nonnull(t);
+    ck_assert_ptr_nonnull(p);
+    for (i = 0; i < 2000; i++) {
+        int n = snprintf(buf, sizeof buf, "w%d", i * 7919);
+        ck_assert_int_eq(spytag_strtab_intern(t, buf, (size_t)n), i);
+        ck_assert_int_eq(spytag_pairtab_intern(p, (uint32_t)i,
+                                               (uint32_t)(i * 3)), i);
+    }
+    ck_assert_int_eq(spytag_strtab_intern(t, "exactly23bytesofkeyabcd", 23),
+                     2000);
+    for (i = 0; i < 4000; i++) {
+        size_t n;
+        uint64_t key = (uint64_t)i << 32 | (uint32_t)(i * 3);
+        memset(buf, 0, sizeof buf);
+        n = (size_t)snprintf(buf, sizeof buf, "w%d", i * 7919);
+        h = spytag_strtab_key(buf, n, k);
+        spytag_strtab_prefetch(t, h);
+        ck_assert_int_eq(spytag_strtab_find_key(t, k, h), i < 2000 ? i : -1);
+        ck_assert_int_eq(spytag_strtab_find_key(t, k, h),
+                         spytag_strtab_find(t, buf, n));
+        h = spytag_pairtab_hash(key);
+        spytag_pairtab_prefetch(p, h);
+        ck_assert_int_eq(spytag_pairtab_find_hashed(p, key, h),
+                         i < 2000 ? i : -1);
+    }
+    memset(buf, 0, sizeof buf);
+    memcpy(buf, "exactly23bytesofkeyabcd", 23);
+    h = spytag_strtab_key(buf, 23, k);
+    ck_assert_int_eq(spytag_strtab_find_key(t, k, h), 2000);
+    buf[22] = '\0';                          /* a prefix is another key */
+    h = spytag_strtab_key(buf, 22, k);
+    ck_assert_int_eq(spytag_strtab_find_key(t, k, h), -1);
+    spytag_strtab_free(t);
+    spytag_pairtab_free(p);
+}
+END_TEST
+
 START_TEST(test_pairtab_growth)
 {
     spytag_pairtab *t = spytag_pairtab_new(0);
@@ -139,6 +183,9 @@ static Suite *vocab_suite(void)
     tc = tcase_create("pairtab");
     tcase_add_test(tc, test_pairtab);
     tcase_add_test(tc, test_pairtab_growth);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    tcase_add_test(tc, test_batched_lookups);
+#endif
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;
