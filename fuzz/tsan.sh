@@ -39,4 +39,43 @@ case $rc in
     66) echo "tsan: ThreadSanitizer reported a data race (above)" ;;
     *) echo "tsan: thread_stress failed (exit $rc)" ;;
 esac
+[ $rc -eq 0 ] || exit $rc
+
+# The program's worker pool: `classify -j N` on enough JSON Lines for
+# several batches (the workers classify one while the main thread writes
+# the last and reads the next) must give the bytes of -j 1.
+prog=$out/spytag_tsan
+echo "building $prog"
+prog_srcs=()
+for f in "$top"/src/cli.c "$top"/src/spytag.c "$top"/src/cmd_*.c; do
+    prog_srcs+=("$f")
+done
+"$CC" -g -O1 -fno-omit-frame-pointer -fsanitize=thread "${defs[@]}" \
+    -I"$top/src" "${prog_srcs[@]}" "${lib_srcs[@]}" "${libs[@]}" \
+    -o "$prog" || exit 2
+lines=$out/tsan-input.jsonl
+python3 - "$corpus" >"$lines" <<'PY' || exit 2
+import glob, json, os, sys
+files = sorted(glob.glob(os.path.join(sys.argv[1], "**", "*.txt"),
+                         recursive=True))
+for r in range(3):
+    for f in files:
+        with open(f, encoding="utf-8", errors="replace") as h:
+            print(json.dumps({"id": "%d/%s" % (r, f), "text": h.read()}))
+PY
+echo "running $prog classify -j $threads on $(wc -l <"$lines") lines"
+"$prog" classify -q -m "$model" --jsonl <"$lines" >"$out/tsan-j1.out" || exit 2
+TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
+    "$prog" classify -q -m "$model" -j "$threads" --jsonl <"$lines" \
+    >"$out/tsan-jN.out"
+rc=$?
+if [ $rc -eq 0 ] && ! cmp -s "$out/tsan-j1.out" "$out/tsan-jN.out"; then
+    echo "tsan: classify -j $threads output differs from -j 1"
+    rc=1
+fi
+case $rc in
+    0) echo "tsan: classify pool: no data race, same bytes as -j 1" ;;
+    66) echo "tsan: ThreadSanitizer reported a data race (above)" ;;
+    *) echo "tsan: classify -j $threads failed (exit $rc)" ;;
+esac
 exit $rc

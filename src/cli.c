@@ -193,8 +193,8 @@ static int model_beside_program(const char *exe, char *buf, size_t cap)
     if (!slash || strncmp(SPYTAG_BINDIR, SPYTAG_PREFIX, np) != 0 ||
         strncmp(SPYTAG_DATA_MODEL, SPYTAG_PREFIX, np) != 0)
         return 0;
-    bin = SPYTAG_BINDIR + np;
-    data = SPYTAG_DATA_MODEL + np;
+    bin = &SPYTAG_BINDIR[np];
+    data = &SPYTAG_DATA_MODEL[np];
     nb = strlen(bin);
     ndir = (size_t)(slash - exe);
     if (bin[0] != '/' || data[0] != '/' || ndir < nb ||

@@ -548,14 +548,27 @@ static int next_item(struct reader *r, struct item *it)
 
 /* ---- classification workers -------------------------------------------- */
 
+/* The items of one batch and the topic arrays they are classified into. */
 struct batch {
     struct item *items;
     size_t n;
-    size_t next;              /* next item to claim */
-    pthread_mutex_t lock;
+};
+
+/* The worker threads, which live for the whole command: the main thread
+ * hands them a batch (pool_start) and, while they classify it, writes the
+ * previous batch and reads the next one (pool_wait collects it). */
+struct pool {
+    pthread_t th[MAX_JOBS];
+    int nthreads;
+    spytag_classifier **cls;          /* one per thread */
     const struct settings *set;
-    spytag_classifier **cls;
-    int failed;               /* a classifier could not be made */
+    pthread_mutex_t lock;
+    pthread_cond_t work, done;
+    struct batch *b;                  /* the batch being classified */
+    size_t next;                      /* its next item to claim */
+    int busy;                         /* threads still on it */
+    unsigned long gen;                /* bumped per batch handed out */
+    int quit;
 };
 
 static void classify_item(const struct settings *set, spytag_classifier *cl,
@@ -609,24 +622,80 @@ static void classify_item(const struct settings *set, spytag_classifier *cl,
 }
 
 struct worker_arg {
-    struct batch *b;
+    struct pool *p;
     int id;
 };
 
-static void *worker(void *p)
+static void *worker(void *arg)
 {
-    struct worker_arg *wa = p;
-    struct batch *b = wa->b;
+    struct worker_arg *wa = arg;
+    struct pool *p = wa->p;
+    unsigned long seen = 0;
+
+    pthread_mutex_lock(&p->lock);
     for (;;) {
-        size_t i;
-        pthread_mutex_lock(&b->lock);
-        i = b->next++;
-        pthread_mutex_unlock(&b->lock);
-        if (i >= b->n)
+        struct batch *b;
+        while (p->gen == seen && !p->quit)
+            pthread_cond_wait(&p->work, &p->lock);
+        if (p->quit)
             break;
-        classify_item(b->set, b->cls[wa->id], &b->items[i]);
+        seen = p->gen;
+        b = p->b;
+        while (p->next < b->n) {
+            size_t i = p->next++;
+            pthread_mutex_unlock(&p->lock);
+            classify_item(p->set, p->cls[wa->id], &b->items[i]);
+            pthread_mutex_lock(&p->lock);
+        }
+        if (--p->busy == 0)
+            pthread_cond_signal(&p->done);
     }
+    pthread_mutex_unlock(&p->lock);
     return NULL;
+}
+
+/* Hands b to the workers; with no threads, classifies it here. */
+static void pool_start(struct pool *p, struct batch *b)
+{
+    size_t k;
+    if (p->nthreads == 0) {
+        for (k = 0; k < b->n; k++)
+            classify_item(p->set, p->cls[0], &b->items[k]);
+        return;
+    }
+    pthread_mutex_lock(&p->lock);
+    p->b = b;
+    p->next = 0;
+    p->busy = p->nthreads;
+    p->gen++;
+    pthread_cond_broadcast(&p->work);
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* Waits until the batch handed out last is classified. */
+static void pool_wait(struct pool *p)
+{
+    if (p->nthreads == 0)
+        return;
+    pthread_mutex_lock(&p->lock);
+    while (p->busy > 0)
+        pthread_cond_wait(&p->done, &p->lock);
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* Stops and joins the threads. */
+static void pool_stop(struct pool *p)
+{
+    int i;
+    if (p->nthreads == 0)
+        return;
+    pthread_mutex_lock(&p->lock);
+    p->quit = 1;
+    pthread_cond_broadcast(&p->work);
+    pthread_mutex_unlock(&p->lock);
+    for (i = 0; i < p->nthreads; i++)
+        pthread_join(p->th[i], NULL);
+    p->nthreads = 0;
 }
 
 /* ---- output --------------------------------------------------------------- */
@@ -798,6 +867,55 @@ static void write_json(const struct settings *set, const struct item *it,
     fputs("}\n", stdout);
 }
 
+/* Reads up to max items (and BATCH_BYTES of text) into b. */
+static void fill_batch(struct reader *rd, struct batch *b, size_t max)
+{
+    size_t bytes = 0;
+    for (b->n = 0; b->n < max && bytes < BATCH_BYTES; b->n++) {
+        struct item *it = &b->items[b->n];
+        double *sc = it->scores;
+        unsigned char *tg = it->tags;
+        uint32_t *ef = it->ex_feat;
+        double *ev = it->ex_val;
+        size_t *en = it->ex_n;
+        struct item fresh;
+        if (!next_item(rd, &fresh))
+            break;
+        *it = fresh;
+        it->scores = sc;
+        it->tags = tg;
+        it->ex_feat = ef;
+        it->ex_val = ev;
+        it->ex_n = en;
+        bytes += it->len;
+    }
+}
+
+/* Writes b's answers in order and empties it; -1 on a write error (errno
+ * set). */
+static int write_batch(const struct settings *set, struct batch *b,
+                       size_t *ord, size_t *tagged, size_t *done,
+                       cli_progress *prog)
+{
+    size_t k;
+    for (k = 0; k < b->n; k++) {
+        *tagged += !b->items[k].error;
+        if (set->json)
+            write_json(set, &b->items[k], ord);
+        else
+            write_tsv(set, &b->items[k], ord);
+        item_clear(&b->items[k]);
+    }
+    *done += b->n;
+    b->n = 0;
+    if (set->stream)
+        fflush(stdout);
+    if (ferror(stdout))
+        return -1;
+    cli_progress_update(prog, "classify", *done, 0);
+    return 0;
+}
+
 /* ---- the command ------------------------------------------------------------ */
 
 int cmd_classify(int argc, char **argv)
@@ -805,7 +923,9 @@ int cmd_classify(int argc, char **argv)
     struct settings set;
     struct sources src = { 0 };
     struct reader rd;
-    struct batch b;
+    struct batch bt[2], *running = NULL;
+    struct pool pool;
+    int pool_ready = 0, cur = 0, j;
     spytag_model *m = NULL;
     spytag_error err;
     cli_progress prog;
@@ -814,11 +934,11 @@ int cmd_classify(int argc, char **argv)
     int ch, jsonl = 0, fmt_given = 0, quiet = 0, force = 0, rc, i;
     int code = EXIT_FATAL, walk_failed = 0;
     size_t done = 0, tagged = 0, k, batch_max = 0, *ord = NULL;
-    pthread_t th[MAX_JOBS];
     struct worker_arg wa[MAX_JOBS];
 
     memset(&set, 0, sizeof set);
-    memset(&b, 0, sizeof b);
+    memset(bt, 0, sizeof bt);
+    memset(&pool, 0, sizeof pool);
     memset(&rd, 0, sizeof rd);
     set.min_score = -1;
     set.scores = 1;
@@ -911,97 +1031,75 @@ int cmd_classify(int argc, char **argv)
     set.stream = jsonl || (src.n == 1 && strcmp(src.v[0].path, "-") == 0 &&
                            src.v[0].jsonl);
 
-    /* the batch and the workers' classifiers */
+    /* two batches, so that one is written and the next read while the
+     * workers classify the other, and the workers' classifiers */
     batch_max = jobs > 1 ? BATCH_ITEMS : 1;
-    b.items = calloc(batch_max, sizeof *b.items);
-    b.cls = calloc((size_t)jobs, sizeof *b.cls);
-    ord = malloc((set.T + 1) * sizeof *ord);
-    if (!b.items || !b.cls || !ord)
-        goto oom;
-    for (k = 0; k < batch_max; k++) {
-        struct item *it = &b.items[k];
-        it->scores = malloc(set.T * sizeof *it->scores);
-        it->tags = malloc(set.T);
-        it->ex_n = calloc(set.T, sizeof *it->ex_n);
-        it->ex_feat = malloc(set.T * (size_t)(set.explain + 1) *
-                             sizeof *it->ex_feat);
-        it->ex_val = malloc(set.T * (size_t)(set.explain + 1) *
-                            sizeof *it->ex_val);
-        if (!it->scores || !it->tags || !it->ex_n || !it->ex_feat ||
-            !it->ex_val)
+    for (j = 0; j < 2; j++) {
+        bt[j].items = calloc(batch_max, sizeof *bt[j].items);
+        if (!bt[j].items)
             goto oom;
+        for (k = 0; k < batch_max; k++) {
+            struct item *it = &bt[j].items[k];
+            it->scores = malloc(set.T * sizeof *it->scores);
+            it->tags = malloc(set.T);
+            it->ex_n = calloc(set.T, sizeof *it->ex_n);
+            it->ex_feat = malloc(set.T * (size_t)(set.explain + 1) *
+                                 sizeof *it->ex_feat);
+            it->ex_val = malloc(set.T * (size_t)(set.explain + 1) *
+                                sizeof *it->ex_val);
+            if (!it->scores || !it->tags || !it->ex_n || !it->ex_feat ||
+                !it->ex_val)
+                goto oom;
+        }
     }
+    pool.cls = calloc((size_t)jobs, sizeof *pool.cls);
+    ord = malloc((set.T + 1) * sizeof *ord);
+    if (!pool.cls || !ord)
+        goto oom;
     for (i = 0; i < jobs; i++)
-        if (!(b.cls[i] = spytag_classifier_new(m)))
+        if (!(pool.cls[i] = spytag_classifier_new(m)))
             goto oom;
-    pthread_mutex_init(&b.lock, NULL);
-    b.set = &set;
+    pool.set = &set;
+    pthread_mutex_init(&pool.lock, NULL);
+    pthread_cond_init(&pool.work, NULL);
+    pthread_cond_init(&pool.done, NULL);
+    pool_ready = 1;
+    if (jobs > 1) {
+        for (i = 0; i < jobs; i++) {
+            wa[i].p = &pool;
+            wa[i].id = i;
+            if (pthread_create(&pool.th[i], NULL, worker, &wa[i]) != 0)
+                break;
+            pool.nthreads = i + 1;   /* 0 threads: pool_start works inline */
+        }
+    }
 
     rd.src = &src;
     cli_progress_init(&prog, force, quiet);
     for (;;) {
-        size_t bytes = 0;
-        /* fill a batch */
-        for (b.n = 0; b.n < batch_max && bytes < BATCH_BYTES; b.n++) {
-            struct item *it = &b.items[b.n];
-            double *sc = it->scores;
-            unsigned char *tg = it->tags;
-            uint32_t *ef = it->ex_feat;
-            double *ev = it->ex_val;
-            size_t *en = it->ex_n;
-            struct item fresh;
-            if (!next_item(&rd, &fresh))
+        struct batch *b = &bt[cur];
+        fill_batch(&rd, b, batch_max);
+        if (pool.nthreads == 0) {
+            /* one thread: classify and answer before reading on, so that a
+             * stream gets each answer as soon as its line is in */
+            if (b->n == 0)
                 break;
-            *it = fresh;
-            it->scores = sc;
-            it->tags = tg;
-            it->ex_feat = ef;
-            it->ex_val = ev;
-            it->ex_n = en;
-            bytes += it->len;
+            pool_start(&pool, b);
+            if (write_batch(&set, b, ord, &tagged, &done, &prog) != 0)
+                goto write_error;
+            continue;
         }
-        if (b.n == 0)
+        if (running)
+            pool_wait(&pool);
+        if (b->n > 0)
+            pool_start(&pool, b);
+        if (running &&
+            write_batch(&set, running, ord, &tagged, &done, &prog) != 0)
+            goto write_error;
+        if (b->n == 0)
             break;
-        b.next = 0;
-        if (jobs > 1 && b.n > 1) {
-            int nt = (size_t)jobs < b.n ? (int)jobs : (int)b.n;
-            for (i = 0; i < nt; i++) {
-                wa[i].b = &b;
-                wa[i].id = i;
-                if (pthread_create(&th[i], NULL, worker, &wa[i]) != 0) {
-                    nt = i;
-                    break;
-                }
-            }
-            if (nt == 0) {
-                wa[0].b = &b;
-                wa[0].id = 0;
-                worker(&wa[0]);
-            }
-            for (i = 0; i < nt; i++)
-                pthread_join(th[i], NULL);
-        } else {
-            for (k = 0; k < b.n; k++)
-                classify_item(&set, b.cls[0], &b.items[k]);
-        }
-        for (k = 0; k < b.n; k++) {
-            tagged += !b.items[k].error;
-            if (set.json)
-                write_json(&set, &b.items[k], ord);
-            else
-                write_tsv(&set, &b.items[k], ord);
-            item_clear(&b.items[k]);
-        }
-        done += b.n;
-        if (set.stream)
-            fflush(stdout);
-        if (ferror(stdout)) {
-            cli_error("error writing to standard output: %s",
-                      strerror(errno));
-            code = EXIT_FATAL;
-            goto cleanup;
-        }
-        cli_progress_update(&prog, "classify", done, 0);
+        running = b;
+        cur ^= 1;
     }
     cli_progress_done(&prog);
     code = (rd.failed || walk_failed) ? EXIT_SOME_FAILED : EXIT_OK;
@@ -1012,28 +1110,38 @@ int cmd_classify(int argc, char **argv)
                   tagged == 1 ? "" : "s");
     code = cli_finish_stdout(code);
     goto cleanup;
+write_error:
+    cli_error("error writing to standard output: %s", strerror(errno));
+    code = EXIT_FATAL;
+    goto cleanup;
 oom:
     cli_error("out of memory");
     code = EXIT_FATAL;
 cleanup:
-    if (b.items) {
+    pool_stop(&pool);
+    for (j = 0; j < 2; j++) {
+        if (!bt[j].items)
+            continue;
         for (k = 0; k < batch_max; k++) {
-            item_clear(&b.items[k]);
-            free(b.items[k].scores);
-            free(b.items[k].tags);
-            free(b.items[k].ex_n);
-            free(b.items[k].ex_feat);
-            free(b.items[k].ex_val);
+            item_clear(&bt[j].items[k]);
+            free(bt[j].items[k].scores);
+            free(bt[j].items[k].tags);
+            free(bt[j].items[k].ex_n);
+            free(bt[j].items[k].ex_feat);
+            free(bt[j].items[k].ex_val);
         }
-        free(b.items);
+        free(bt[j].items);
     }
-    if (b.cls) {
+    if (pool.cls) {
         for (i = 0; i < jobs; i++)
-            spytag_classifier_free(b.cls[i]);
-        free(b.cls);
+            spytag_classifier_free(pool.cls[i]);
+        free(pool.cls);
     }
-    if (b.set)
-        pthread_mutex_destroy(&b.lock);
+    if (pool_ready) {
+        pthread_mutex_destroy(&pool.lock);
+        pthread_cond_destroy(&pool.work);
+        pthread_cond_destroy(&pool.done);
+    }
     for (k = 0; k < src.n; k++)
         free(src.v[k].path);
     free(src.v);
