@@ -43,6 +43,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#ifdef HAVE_SYS_MMAN_H
+#include <sys/mman.h>
+#endif
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -368,25 +371,29 @@ static double get_f64(rbuf *r)
     return d;
 }
 
-/* Reads n little-endian f32 into out (a plain copy on little-endian
- * hosts); -1 when one is not finite. */
+/* Reads n little-endian f32 into out; -1 when one is not finite.  One
+ * pass: the bits are copied and their exponents checked together (an
+ * exponent of all ones is an infinity or a NaN). */
 static int get_f32s(rbuf *r, float *out, size_t n)
 {
+    const unsigned char *p;
     size_t i;
-    int bad = 0;
+    uint32_t bad = 0;
     if (!need(r, n * 4))
         return -1;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    memcpy(out, r->p + r->off, n * 4);
+    p = r->p + r->off;
     r->off += n * 4;
-#else
     for (i = 0; i < n; i++) {
-        uint32_t x = get_u32(r);
+        uint32_t x;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        memcpy(&x, p + 4 * i, 4);
+#else
+        x = (uint32_t)p[4 * i] | (uint32_t)p[4 * i + 1] << 8 |
+            (uint32_t)p[4 * i + 2] << 16 | (uint32_t)p[4 * i + 3] << 24;
+#endif
+        bad |= (~x & 0x7f800000u) == 0;
         memcpy(&out[i], &x, 4);
     }
-#endif
-    for (i = 0; i < n; i++)
-        bad |= !isfinite(out[i]);
     return bad ? -1 : 0;
 }
 
@@ -589,6 +596,24 @@ int spytag_model_load(const char *path, spytag_model **out, spytag_error *err)
         close(fd);
         return spytag_fail(err, SPYTAG_ELIMIT, path, 0, "model file too large");
     }
+#ifdef HAVE_SYS_MMAN_H
+    /* Map the file rather than copy it: loading reads every byte once
+     * (the checksum) and keeps none of them. */
+    if (st.st_size > 0) {
+        void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
+                       0);
+        if (p != MAP_FAILED) {
+            close(fd);
+#ifdef MADV_SEQUENTIAL
+            (void)madvise(p, (size_t)st.st_size, MADV_SEQUENTIAL);
+#endif
+            rc = spytag_model_load_buffer(p, (size_t)st.st_size, path, out,
+                                          err);
+            munmap(p, (size_t)st.st_size);
+            return rc;
+        }
+    }
+#endif
     buf = malloc((size_t)st.st_size + 1);
     if (!buf) {
         close(fd);
