@@ -5,10 +5,16 @@
  * Inputs are turned into a stream of items (one per document or JSON
  * line).  Items are gathered into a batch, classified by the worker
  * threads (each with its own spytag_classifier on the one shared model),
- * and written in input order, so -j N gives the same bytes as -j 1.  With
- * one thread a batch is a single item and, for a JSON Lines stream on
- * standard input, every answer is flushed at once (a line-buffered filter).
- * Memory is bounded by the batch: nothing is kept once it is written.
+ * and written in input order, so -j N gives the same bytes as -j 1.  Two
+ * batches take turns: while the workers classify one, the main thread
+ * writes the other and reads the next.  With one thread a batch is a
+ * single item, classified and written on the main thread.
+ *
+ * A JSON Lines stream on standard input is a filter: standard output is
+ * flushed before every read that may wait, and a batch ends where the
+ * input has nothing more ready, so every answer is out before the program
+ * waits for more lines, whatever -j.  Memory is bounded by the two
+ * batches: nothing is kept once it is written.
  */
 #include "cli.h"
 #include "jsonline.h"
@@ -70,7 +76,7 @@ static const struct option longopts[] = {
 struct settings {
     const spytag_model *m;
     size_t T;
-    int json, stream, scores, threads;
+    int json, scores, threads;
     double min_score;         /* < 0: use the model's own choice */
     long top;                 /* 0: no limit */
     long explain;             /* terms per topic, 0: off */
@@ -278,6 +284,7 @@ struct lines {
     char chunk[1 << 16];
     size_t pos, len;
     int eof;
+    int stream;               /* standard input: flush stdout before read */
 };
 
 /* Reads a line of any length up to SPYTAG_MAX_LINE_BYTES into *buf (NUL
@@ -295,6 +302,8 @@ static long read_line(struct lines *in, char **buf, size_t *cap)
             ssize_t got;
             if (in->eof)
                 break;
+            if (in->stream)            /* answer all before waiting */
+                fflush(stdout);
             got = read(in->fd, in->chunk, sizeof in->chunk);
             if (got < 0 && errno == EINTR)
                 continue;
@@ -513,6 +522,7 @@ static int next_item(struct reader *r, struct item *it)
                 exit(EXIT_FATAL);
             }
             r->jf->fd = fd;
+            r->jf->stream = fd == STDIN_FILENO;
             r->jname = s->path;
             r->jline = 0;
             continue;
@@ -867,11 +877,22 @@ static void write_json(const struct settings *set, const struct item *it,
     fputs("}\n", stdout);
 }
 
-/* Reads up to max items (and BATCH_BYTES of text) into b. */
+/* Whether the next item would wait for standard input to deliver more. */
+static int would_wait(const struct reader *rd)
+{
+    const struct lines *in = rd->jf;
+    return in && in->stream && in->pos == in->len && !in->eof;
+}
+
+/* Reads up to max items (and BATCH_BYTES of text) into b.  From a stream,
+ * a batch also ends where the input has nothing more ready, so that
+ * answers do not wait for lines that have not come yet. */
 static void fill_batch(struct reader *rd, struct batch *b, size_t max)
 {
     size_t bytes = 0;
     for (b->n = 0; b->n < max && bytes < BATCH_BYTES; b->n++) {
+        if (b->n > 0 && would_wait(rd))
+            break;
         struct item *it = &b->items[b->n];
         double *sc = it->scores;
         unsigned char *tg = it->tags;
@@ -908,8 +929,6 @@ static int write_batch(const struct settings *set, struct batch *b,
     }
     *done += b->n;
     b->n = 0;
-    if (set->stream)
-        fflush(stdout);
     if (ferror(stdout))
         return -1;
     cli_progress_update(prog, "classify", *done, 0);
@@ -1028,8 +1047,6 @@ int cmd_classify(int argc, char **argv)
             goto oom;
         }
     }
-    set.stream = jsonl || (src.n == 1 && strcmp(src.v[0].path, "-") == 0 &&
-                           src.v[0].jsonl);
 
     /* two batches, so that one is written and the next read while the
      * workers classify the other, and the workers' classifiers */
@@ -1078,6 +1095,13 @@ int cmd_classify(int argc, char **argv)
     cli_progress_init(&prog, force, quiet);
     for (;;) {
         struct batch *b = &bt[cur];
+        if (running && would_wait(&rd)) {
+            /* the input is slow: answer what is in before waiting */
+            pool_wait(&pool);
+            if (write_batch(&set, running, ord, &tagged, &done, &prog) != 0)
+                goto write_error;
+            running = NULL;
+        }
         fill_batch(&rd, b, batch_max);
         if (pool.nthreads == 0) {
             /* one thread: classify and answer before reading on, so that a

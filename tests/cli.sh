@@ -236,6 +236,36 @@ assert [r[\"url\"] for r in rows] == [\"https://example.org/sky\", \"https://exa
 assert [r[\"labels\"] for r in rows] == [[\"astronomy\"], [\"baking\"], [\"sailing\"]]
 assert all(\"text\" not in r and len(r[\"scores\"]) == 3 for r in rows)
 '"
+# --jsonl is a filter: each answer is out before the next line comes in,
+# with one thread and with a pool (a FIFO stands for a slow pipe).
+wait_lines() {          # wait_lines N: up to 60 s for N lines on stdout
+    local i
+    for i in $(seq 600); do
+        [ "$(wc -l <"$OUT")" -ge "$1" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+for j in 1 2; do
+    fifo=$TMP/in.fifo
+    rm -f "$fifo"
+    mkfifo "$fifo"
+    "$SPYTAG" classify -m "$M" -j "$j" --jsonl <"$fifo" >"$OUT" 2>"$ERR" &
+    pid=$!
+    exec 3>"$fifo"
+    echo '{"id": "s1", "text": "telescope and comet"}' >&3
+    wait_lines 1
+    first=$?
+    echo '{"id": "s2", "text": "oven and dough"}' >&3
+    wait_lines 2
+    second=$?
+    exec 3>&-
+    wait "$pid"
+    rc=$?
+    check "--jsonl -j $j: each answer is written before the next line comes" \
+        all 'status_is 0' '[ "$first" -eq 0 ]' '[ "$second" -eq 0 ]' \
+        'out_lines 2' 'out_has "\"id\": \"s2\""'
+done
 run "$SPYTAG" classify -m "$M" "$DATA/bad.jsonl"
 check "a bad JSON line: FILE:LINE on stderr, exit 1, the others tagged" \
     all 'status_is 1' "err_has_fixed \"$DATA/bad.jsonl:2:\"" 'err_has "1 input failed"' \
