@@ -409,27 +409,32 @@ static double dot(const spytag_feat *row, uint32_t n, const double *w)
  * ratio is l_f = ln((p_f / sum p) / (q_f / sum q)).  Fills r[f] with
  * sign(l_f) sqrt(|l_f|): the square root damps the ratios, which
  * cross-validation favoured on all three benchmark corpora over the plain
- * ratios.  pos (nf entries) is scratch space. */
+ * ratios.  lq[f] is ln(df[f] + NB_ALPHA), the ratio of a feature that no
+ * positive document holds; nnz the entries of all rows; pos (nf entries)
+ * is scratch space. */
 static void nb_ratios(const struct problem_data *p, const unsigned char *y,
-                      const uint32_t *df, double *pos, double *r)
+                      const uint32_t *df, const double *lq, size_t nnz,
+                      double *pos, double *r)
 {
-    size_t i, f, nf = p->nf;
-    double sp = 0.0, sq = 0.0;
+    size_t i, f, nf = p->nf, npos = 0;
+    double sp, sq, c0;
     uint32_t j;
 
-    for (f = 0; f < nf; f++)
-        pos[f] = 0.0;
+    memset(pos, 0, nf * sizeof *pos);
     for (i = 0; i < p->n; i++)
-        if (y[i])
+        if (y[i]) {
             for (j = 0; j < p->rowlen[i]; j++)
                 pos[p->rows[i][j].index] += 1.0;
+            npos += p->rowlen[i];
+        }
+    sp = (double)npos + NB_ALPHA * (double)nf;
+    sq = (double)(nnz - npos) + NB_ALPHA * (double)nf;
+    c0 = log(NB_ALPHA) - log(sp) + log(sq);
     for (f = 0; f < nf; f++) {
-        sp += pos[f] + NB_ALPHA;
-        sq += (double)df[f] - pos[f] + NB_ALPHA;
-    }
-    for (f = 0; f < nf; f++) {
-        double l = log((pos[f] + NB_ALPHA) / sp) -
-                   log(((double)df[f] - pos[f] + NB_ALPHA) / sq);
+        double l = pos[f] == 0.0
+                       ? c0 - lq[f]
+                       : log((pos[f] + NB_ALPHA) / sp) -
+                             log(((double)df[f] - pos[f] + NB_ALPHA) / sq);
         r[f] = l < 0 ? -sqrt(-l) : sqrt(l);
     }
 }
@@ -488,6 +493,7 @@ struct topic_job {
     const unsigned char *Y, *fold;
     const uint32_t *df;          /* NB scaling: documents per feature;
                                     NULL when off */
+    const double *lq;            /* ln(df + NB_ALPHA) per feature */
     size_t nnz;                  /* entries in all rows */
     size_t n, nf, T;
     int k;
@@ -527,7 +533,7 @@ static void train_topic(struct topic_job *job, size_t t, double *w,
     const struct problem_data *ps = p;
 
     if (job->df) {
-        nb_ratios(p, y, job->df, nb->pos, nb->r);
+        nb_ratios(p, y, job->df, job->lq, job->nnz, nb->pos, nb->r);
         nb_scale(p, nb->r, nb->rows, nb->buf);
         scaled = *p;
         scaled.rows = nb->rows;
@@ -667,6 +673,7 @@ int spytag_train_subset(const spytag_corpus *c, const unsigned char *use,
     size_t T, n, nf, i, t, d, single = 1;
     unsigned char *Y = NULL, *fold = NULL;
     uint32_t *df = NULL;
+    double *lq = NULL;
     size_t nnz = 0;
     int rc = SPYTAG_ENOMEM, k, f;
     const char *src;
@@ -731,13 +738,16 @@ int spytag_train_subset(const spytag_corpus *c, const unsigned char *use,
     if (o->nb && o->solver == SPYTAG_SOLVER_DCD) {
         uint32_t j;
         df = calloc(nf + 1, sizeof *df);
-        if (!df)
+        lq = malloc((nf + 1) * sizeof *lq);
+        if (!df || !lq)
             goto cleanup;
         for (i = 0; i < n; i++) {
             for (j = 0; j < p.rowlen[i]; j++)
                 df[p.rows[i][j].index]++;
             nnz += p.rowlen[i];
         }
+        for (i = 0; i < nf; i++)
+            lq[i] = log((double)df[i] + NB_ALPHA);
     }
     fold = malloc(n + 1);
     m->w = calloc(nf * T + 1, sizeof *m->w);
@@ -775,6 +785,7 @@ int spytag_train_subset(const spytag_corpus *c, const unsigned char *use,
         job.Y = Y;
         job.fold = fold;
         job.df = df;
+        job.lq = lq;
         job.nnz = nnz;
         job.n = n;
         job.nf = nf;
@@ -827,5 +838,6 @@ cleanup:
     free(Y);
     free(fold);
     free(df);
+    free(lq);
     return rc;
 }
