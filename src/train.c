@@ -409,9 +409,10 @@ static double dot(const spytag_feat *row, uint32_t n, const double *w)
  * ratio is l_f = ln((p_f / sum p) / (q_f / sum q)).  Fills r[f] with
  * sign(l_f) sqrt(|l_f|): the square root damps the ratios, which
  * cross-validation favoured on all three benchmark corpora over the plain
- * ratios.  lq[f] is ln(df[f] + NB_ALPHA), the ratio of a feature that no
- * positive document holds; nnz the entries of all rows; pos (nf entries)
- * is scratch space. */
+ * ratios.  lq[f] = ln(df[f] + NB_ALPHA), computed once per training,
+ * gives the ratio of a feature that no positive document holds (most of
+ * them) without a log per topic; nnz is the number of entries of all rows;
+ * pos (nf entries) is scratch space. */
 static void nb_ratios(const struct problem_data *p, const unsigned char *y,
                       const uint32_t *df, const double *lq, size_t nnz,
                       double *pos, double *r)
