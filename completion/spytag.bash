@@ -40,7 +40,8 @@ _spytag()
     fi
 
     local train_settings="--ngram --min-df --max-df --stem --no-stem
-        --stopwords --no-stopwords --solver -C --cost --balanced --tune-folds
+        --stopwords --no-stopwords --solver -C --cost --balanced --nb --no-nb
+        --tune-folds
         --multi-label --multi-class --seed -j --jobs"
 
     # The subcommand is the first word after "spytag".

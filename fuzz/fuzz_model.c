@@ -22,6 +22,21 @@ static const char text[] =
     "The telescope saw a comet; the bakery's oven baked bread. "
     "Astronomers and bakers met in Paris on 5 May 2019.";
 
+/* load -> serialize gives the bytes back, except that a version 1 file
+ * comes back as version 2: the same bytes with the u32 nb (0) inserted
+ * after the seed, at offset 68, and a new checksum. */
+static int same_model(const unsigned char *ser, size_t serlen,
+                      const unsigned char *buf, size_t size)
+{
+    static const unsigned char zero[4] = { 0, 0, 0, 0 };
+    if (size >= 76 && buf[8] == 1)
+        return serlen == size + 4 && memcmp(ser, buf, 8) == 0 &&
+               ser[8] == 2 && memcmp(ser + 9, buf + 9, 59) == 0 &&
+               memcmp(ser + 68, zero, 4) == 0 &&
+               memcmp(ser + 72, buf + 68, size - 76) == 0;
+    return serlen == size && memcmp(ser, buf, size) == 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const unsigned char *buf = data;
@@ -95,7 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (spytag_model_serialize(m, &ser, &serlen) != SPYTAG_OK)
         abort();
-    if (serlen != size || memcmp(ser, buf, size) != 0)
+    if (!same_model(ser, serlen, buf, size))
         abort();                  /* load -> serialize is not the identity */
     free(ser);
     spytag_model_free(m);

@@ -132,6 +132,8 @@ int cli_train_option(const char *cmd, int c, const char *arg,
         o->C = d;
         return 0;
     case 1008: o->balanced = 1; return 0;
+    case 1013: o->nb = 1; return 0;
+    case 1014: o->nb = 0; return 0;
     case 1009:
         if (cli_parse_long(arg, 0, 20, &l) || l == 1)
             goto bad;

@@ -54,6 +54,8 @@ int cli_parse_double(const char *s, double lo, double hi, double *out);
     { "solver", required_argument, NULL, 1007 }, \
     { "cost", required_argument, NULL, 'C' }, \
     { "balanced", no_argument, NULL, 1008 }, \
+    { "nb", no_argument, NULL, 1013 }, \
+    { "no-nb", no_argument, NULL, 1014 }, \
     { "tune-folds", required_argument, NULL, 1009 }, \
     { "multi-label", no_argument, NULL, 1010 }, \
     { "multi-class", no_argument, NULL, 1011 }, \
@@ -70,6 +72,8 @@ int cli_parse_double(const char *s, double lo, double hi, double *out);
     "                     liblinear or libsvm (the libraries, one thread)\n" \
     "  -C, --cost X       SVM cost (default 1)\n" \
     "  --balanced         weight positives by their rarity (capped at 10)\n" \
+    "  --nb, --no-nb      scale features per topic by naive Bayes ratios\n" \
+    "                     (NBSVM; dcd solver only; default on)\n" \
     "  --tune-folds K     folds for thresholds and scores, 0 = off (def. 3)\n" \
     "  --multi-label, --multi-class  force the kind of model (default:\n" \
     "                     multi-class when every document has one topic)\n" \

@@ -1,16 +1,16 @@
 /*
  * model.c - the model file: atomic save, checksummed load, accessors.
  *
- * Format, version 1.  All integers are little-endian; f32/f64 are IEEE 754
+ * Format, version 2.  All integers are little-endian; f32/f64 are IEEE 754
  * bit patterns stored as little-endian u32/u64; str is a u32 byte length
  * followed by that many bytes (no NUL).
  *
  *   magic      8 bytes  "SPYTAG\x1a\n"
- *   version    u32      1
+ *   version    u32      2
  *   flags      u32      bit 0: multi-class (exactly one topic per document)
  *   settings   u32 stopwords, u32 stem, u32 ngram_max, u32 min_df,
  *              f64 max_df, u32 solver, f64 C, u32 balanced,
- *              u32 tune_folds, u64 seed
+ *              u32 tune_folds, u64 seed, u32 nb
  *   ndocs      u64      training documents
  *   corpus     str      where the training corpus came from
  *   ntopics    u32      T, then T times:
@@ -29,6 +29,10 @@
  * assigned when the value reaches its threshold (multi-label models), or
  * when it is the largest (multi-class models).  Its score is
  * 1 / (1 + exp(platt_a x value + platt_b)).
+ *
+ * Version 1 is the same without the u32 nb (which is then 0); it is still
+ * read.  nb only records how the weights were trained: they already
+ * include the naive Bayes scaling, so classification does not use it.
  *
  * Nothing in the file depends on the time, the machine or the locale, so
  * training the same corpus with the same settings gives the same bytes.
@@ -50,7 +54,7 @@
 #include <xxhash.h>
 
 #define MAGIC "SPYTAG\x1a\n"
-#define FORMAT_VERSION 1u
+#define FORMAT_VERSION 2u
 #define MAX_MODEL_BYTES ((size_t)1 << 34)
 
 void spytag_model_free(spytag_model *m)
@@ -210,6 +214,7 @@ int spytag_model_serialize(const spytag_model *m, unsigned char **buf,
     put_u32(&b, (uint32_t)m->opt.balanced);
     put_u32(&b, (uint32_t)m->opt.tune_folds);
     put_u64(&b, (uint64_t)m->opt.seed);
+    put_u32(&b, (uint32_t)m->opt.nb);
     put_u64(&b, (uint64_t)m->ndocs);
     put_str(&b, m->corpus ? m->corpus : "");
     put_u32(&b, (uint32_t)m->ntopics);
@@ -441,7 +446,7 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
     version = get_u32(&r);
     if (r.bad)
         return spytag_fail(err, SPYTAG_EFORMAT, name, 0, "truncated model");
-    if (version != FORMAT_VERSION)
+    if (version < 1 || version > FORMAT_VERSION)
         return spytag_fail(err, SPYTAG_EVERSION, name, 0,
                            "model format version %u; this spytag reads "
                            "version %u", version, FORMAT_VERSION);
@@ -476,8 +481,9 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
         o.balanced = (int)get_u32(&r);
         o.tune_folds = (int)get_u32(&r);
         o.seed = (unsigned long)get_u64(&r);
+        o.nb = version >= 2 ? (int)get_u32(&r) : 0;
         if (r.bad || o.stopwords > 1 || o.stem > 1 || o.ngram_max < 1 ||
-            o.ngram_max > 2 || o.solver > 2)
+            o.ngram_max > 2 || o.solver > 2 || o.nb > 1)
             return spytag_fail(err, SPYTAG_EFORMAT, name, 0,
                                "bad settings block");
         {

@@ -98,6 +98,11 @@ typedef struct spytag_options {
     int solver;           /* SPYTAG_SOLVER_DCD, _LIBLINEAR or _LIBSVM */
     double C;             /* SVM cost; <= 0 picks it by cross-validation */
     int balanced;         /* 1: weight positives by n_neg / n_pos (capped) */
+    int nb;               /* 1: each topic's SVM sees every feature scaled
+                             by its damped naive Bayes log-count ratio for
+                             that topic (NBSVM); the stored weights include
+                             the scaling, so classifying costs the same.
+                             The dcd solver only; ignored by the others */
     int tune_folds;       /* inner folds for thresholds and calibration;
                              0 keeps threshold 0 and an identity-like score */
     int multiclass;       /* 1: exactly one topic per doc (the best);

@@ -16,6 +16,12 @@
  *   - Platt's sigmoid, so that scores are probability-like.
  * With tune_folds = 0 the threshold is 0 and the sigmoid is fixed.
  *
+ * Naive Bayes scaling (nb = 1, the default; dcd solver only): each
+ * topic's SVM trains on the features scaled by their damped naive Bayes
+ * log-count ratios for that topic (see nb_ratios), and the weights are
+ * multiplied back by the ratios, so the model is still one weight vector
+ * per topic on the plain TF-IDF features.
+ *
  * Multi-class corpora (every document has exactly one label) get
  * multiclass = 1: prediction then assigns exactly one topic, the one with
  * the largest decision value.
@@ -40,6 +46,7 @@ void spytag_options_init(spytag_options *o)
     o->solver = SPYTAG_SOLVER_DCD;
     o->C = 1.0;
     o->balanced = 0;
+    o->nb = 1;
     o->tune_folds = 3;
     o->multiclass = SPYTAG_AUTO;
     o->seed = 1;
@@ -49,6 +56,9 @@ void spytag_options_init(spytag_options *o)
 /* Below this held-out F1 a tuned threshold is not trusted (see below);
  * 0.3 is in the range Yang (2001) recommends. */
 #define FBR 0.3
+
+/* The smoothing of the naive Bayes document counts (see nb_ratios). */
+#define NB_ALPHA 0.1
 
 static void quiet(const char *s)
 {
@@ -393,6 +403,61 @@ static double dot(const spytag_feat *row, uint32_t n, const double *w)
     return s;
 }
 
+/* Naive Bayes feature scaling (NBSVM: Wang and Manning, 2012).  For topic
+ * t, with p_f and q_f the numbers of positive and negative documents that
+ * hold feature f (df[f] = p_f + q_f), each plus NB_ALPHA, the log-count
+ * ratio is l_f = ln((p_f / sum p) / (q_f / sum q)).  Fills r[f] with
+ * sign(l_f) sqrt(|l_f|): the square root damps the ratios, which
+ * cross-validation favoured on all three benchmark corpora over the plain
+ * ratios.  lq[f] = ln(df[f] + NB_ALPHA), computed once per training,
+ * gives the ratio of a feature that no positive document holds (most of
+ * them) without a log per topic; nnz is the number of entries of all rows;
+ * pos (nf entries) is scratch space. */
+static void nb_ratios(const struct problem_data *p, const unsigned char *y,
+                      const uint32_t *df, const double *lq, size_t nnz,
+                      double *pos, double *r)
+{
+    size_t i, f, nf = p->nf, npos = 0;
+    double sp, sq, c0;
+    uint32_t j;
+
+    memset(pos, 0, nf * sizeof *pos);
+    for (i = 0; i < p->n; i++)
+        if (y[i]) {
+            for (j = 0; j < p->rowlen[i]; j++)
+                pos[p->rows[i][j].index] += 1.0;
+            npos += p->rowlen[i];
+        }
+    sp = (double)npos + NB_ALPHA * (double)nf;
+    sq = (double)(nnz - npos) + NB_ALPHA * (double)nf;
+    c0 = log(NB_ALPHA) - log(sp) + log(sq);
+    for (f = 0; f < nf; f++) {
+        double l = pos[f] == 0.0
+                       ? c0 - lq[f]
+                       : log((pos[f] + NB_ALPHA) / sp) -
+                             log(((double)df[f] - pos[f] + NB_ALPHA) / sq);
+        r[f] = l < 0 ? -sqrt(-l) : sqrt(l);
+    }
+}
+
+/* The rows of p with every value scaled by r[index], into rows[] (n
+ * pointers) over buf (as many entries as p has in all). */
+static void nb_scale(const struct problem_data *p, const double *r,
+                     spytag_feat **rows, spytag_feat *buf)
+{
+    size_t i, off = 0;
+    uint32_t j;
+    for (i = 0; i < p->n; i++) {
+        const spytag_feat *x = p->rows[i];
+        rows[i] = buf + off;
+        for (j = 0; j < p->rowlen[i]; j++) {
+            buf[off + j].index = x[j].index;
+            buf[off + j].value = (float)(x[j].value * r[x[j].index]);
+        }
+        off += p->rowlen[i];
+    }
+}
+
 spytag_model *spytag_model_alloc(size_t ntopics)
 {
     spytag_model *m = calloc(1, sizeof *m);
@@ -427,6 +492,10 @@ struct topic_job {
     const spytag_options *o;
     spytag_model *m;
     const unsigned char *Y, *fold;
+    const uint32_t *df;          /* NB scaling: documents per feature;
+                                    NULL when off */
+    const double *lq;            /* ln(df + NB_ALPHA) per feature */
+    size_t nnz;                  /* entries in all rows */
     size_t n, nf, T;
     int k;
     pthread_mutex_t lock;
@@ -436,8 +505,15 @@ struct topic_job {
     int oom;
 };
 
+/* A worker's scratch space for NB scaling (all NULL when it is off). */
+struct nb_space {
+    double *r, *pos;             /* nf entries each */
+    spytag_feat **rows, *buf;    /* the scaled rows */
+};
+
 static void train_topic(struct topic_job *job, size_t t, double *w,
-                        double *oof, unsigned char *sel, double *alpha)
+                        double *oof, unsigned char *sel, double *alpha,
+                        const struct nb_space *nb)
 {
     const struct problem_data *p = job->p;
     const spytag_options *o = job->o;
@@ -450,9 +526,26 @@ static void train_topic(struct topic_job *job, size_t t, double *w,
     /* The full model first: its dual solution warm-starts the fold models
      * (DCD only), which then need a fraction of the iterations. */
     int warm = o->solver == SPYTAG_SOLVER_DCD;
+    /* With NB scaling the SVMs train on the scaled rows (one scaling per
+     * topic, from all its training documents, fold models included), and
+     * each weight vector is multiplied back by r, so that it applies to
+     * the plain rows. */
+    struct problem_data scaled;
+    const struct problem_data *ps = p;
 
-    if (fit_binary(p, y, NULL, o, base, NULL, warm ? alpha : NULL, w, &b) != 0)
+    if (job->df) {
+        nb_ratios(p, y, job->df, job->lq, job->nnz, nb->pos, nb->r);
+        nb_scale(p, nb->r, nb->rows, nb->buf);
+        scaled = *p;
+        scaled.rows = nb->rows;
+        ps = &scaled;
+    }
+    if (fit_binary(ps, y, NULL, o, base, NULL, warm ? alpha : NULL, w,
+                   &b) != 0)
         goto failed;
+    if (job->df)
+        for (i = 0; i < job->nf; i++)
+            w[i] *= nb->r[i];
     for (i = 0; i < job->nf; i++)
         m->w[i * T + t] = (float)w[i];
     m->bias[t] = b;
@@ -460,9 +553,12 @@ static void train_topic(struct topic_job *job, size_t t, double *w,
         for (f = 0; f < k; f++) {
             for (i = 0; i < n; i++)
                 sel[i] = job->fold[i] != f;
-            if (fit_binary(p, y, sel, o, base + (uint64_t)f + 1,
+            if (fit_binary(ps, y, sel, o, base + (uint64_t)f + 1,
                            warm ? alpha : NULL, NULL, w, &b) != 0)
                 goto failed;
+            if (job->df)
+                for (i = 0; i < job->nf; i++)
+                    w[i] *= nb->r[i];
             for (i = 0; i < n; i++)
                 if (job->fold[i] == f)
                     oof[i] = dot(p->rows[i], p->rowlen[i], w) + b;
@@ -498,8 +594,16 @@ static void *topic_worker(void *arg)
     double *oof = malloc((job->n + 1) * sizeof *oof);
     unsigned char *sel = malloc(job->n + 1);
     double *alpha = malloc((job->n + 1) * sizeof *alpha);
+    struct nb_space nb = { NULL, NULL, NULL, NULL };
 
-    if (!w || !oof || !sel || !alpha) {
+    if (job->df) {
+        nb.r = malloc((job->nf + 1) * sizeof *nb.r);
+        nb.pos = malloc((job->nf + 1) * sizeof *nb.pos);
+        nb.rows = malloc((job->n + 1) * sizeof *nb.rows);
+        nb.buf = malloc((job->nnz + 1) * sizeof *nb.buf);
+    }
+    if (!w || !oof || !sel || !alpha ||
+        (job->df && (!nb.r || !nb.pos || !nb.rows || !nb.buf))) {
         pthread_mutex_lock(&job->lock);
         job->oom = 1;
         pthread_mutex_unlock(&job->lock);
@@ -515,7 +619,7 @@ static void *topic_worker(void *arg)
         pthread_mutex_unlock(&job->lock);
         if (t >= job->T || job->oom)
             break;
-        train_topic(job, t, w, oof, sel, alpha);
+        train_topic(job, t, w, oof, sel, alpha, &nb);
         pthread_mutex_lock(&job->lock);
         job->done++;
         pthread_mutex_unlock(&job->lock);
@@ -525,6 +629,10 @@ out:
     free(oof);
     free(sel);
     free(alpha);
+    free(nb.r);
+    free(nb.pos);
+    free(nb.rows);
+    free(nb.buf);
     return NULL;
 }
 
@@ -565,6 +673,9 @@ int spytag_train_subset(const spytag_corpus *c, const unsigned char *use,
     spytag_model *m = NULL;
     size_t T, n, nf, i, t, d, single = 1;
     unsigned char *Y = NULL, *fold = NULL;
+    uint32_t *df = NULL;
+    double *lq = NULL;
+    size_t nnz = 0;
     int rc = SPYTAG_ENOMEM, k, f;
     const char *src;
 
@@ -573,7 +684,7 @@ int spytag_train_subset(const spytag_corpus *c, const unsigned char *use,
     src = c ? spytag_corpus_source(c) : "";
     if (!c || !o || o->ngram_max < 1 || o->ngram_max > 2 || o->min_df < 1 ||
         !(o->max_df > 0.0 && o->max_df <= 1.0) || o->tune_folds < 0 ||
-        o->tune_folds == 1 || o->tune_folds > 20 ||
+        o->tune_folds == 1 || o->tune_folds > 20 || o->nb < 0 || o->nb > 1 ||
         (o->solver != SPYTAG_SOLVER_LIBLINEAR &&
          o->solver != SPYTAG_SOLVER_LIBSVM &&
          o->solver != SPYTAG_SOLVER_DCD))
@@ -625,6 +736,20 @@ int spytag_train_subset(const spytag_corpus *c, const unsigned char *use,
                                                  : (o->multiclass != 0);
     if (problem_build(&p, o->solver) != 0)
         goto cleanup;
+    if (o->nb && o->solver == SPYTAG_SOLVER_DCD) {
+        uint32_t j;
+        df = calloc(nf + 1, sizeof *df);
+        lq = malloc((nf + 1) * sizeof *lq);
+        if (!df || !lq)
+            goto cleanup;
+        for (i = 0; i < n; i++) {
+            for (j = 0; j < p.rowlen[i]; j++)
+                df[p.rows[i][j].index]++;
+            nnz += p.rowlen[i];
+        }
+        for (i = 0; i < nf; i++)
+            lq[i] = log((double)df[i] + NB_ALPHA);
+    }
     fold = malloc(n + 1);
     m->w = spytag_big_alloc((nf * T + 1) * sizeof *m->w, 1);
     if (!fold || !m->w)
@@ -660,6 +785,9 @@ int spytag_train_subset(const spytag_corpus *c, const unsigned char *use,
         job.m = m;
         job.Y = Y;
         job.fold = fold;
+        job.df = df;
+        job.lq = lq;
+        job.nnz = nnz;
         job.n = n;
         job.nf = nf;
         job.T = T;
@@ -684,6 +812,7 @@ int spytag_train_subset(const spytag_corpus *c, const unsigned char *use,
         o->progress(o->progress_user, "training", T, T);
 
     m->opt = *o;
+    m->opt.nb = df != NULL;      /* what was done (dcd only) */
     m->opt.progress = NULL;
     m->opt.progress_user = NULL;
     m->ndocs = n;
@@ -709,5 +838,7 @@ cleanup:
     spytag_model_free(m);
     free(Y);
     free(fold);
+    free(df);
+    free(lq);
     return rc;
 }

@@ -62,7 +62,7 @@ START_TEST(test_layout)
 {
     ck_assert_uint_gt(nbytes, 8 + 4 + 8);
     ck_assert_mem_eq(bytes, "SPYTAG\x1a\n", 8);
-    ck_assert_int_eq(bytes[8], 1);                 /* version 1, LE */
+    ck_assert_int_eq(bytes[8], 2);                 /* version 2, LE */
     ck_assert_int_eq(bytes[9] | bytes[10] | bytes[11], 0);
 }
 END_TEST
@@ -121,6 +121,7 @@ START_TEST(test_options_survive)
     o.balanced = 1;
     o.tune_folds = 2;
     o.seed = 123456789;
+    o.nb = 0;
     ck_assert_int_eq(spytag_train(c, &o, &m, NULL), SPYTAG_OK);
     ck_assert_int_eq(spytag_model_serialize(m, &buf, &n), SPYTAG_OK);
     ck_assert_int_eq(load(buf, n, &m2, &err), SPYTAG_OK);
@@ -134,6 +135,7 @@ START_TEST(test_options_survive)
     ck_assert_int_eq(got.balanced, 1);
     ck_assert_int_eq(got.tune_folds, 2);
     ck_assert_uint_eq(got.seed, 123456789);
+    ck_assert_int_eq(got.nb, 0);
     /* a stemming model stems at classification time too */
     {
         char *a = tu_tags(m2, "astronomer telescopes observatories");
@@ -314,12 +316,40 @@ START_TEST(test_future_version)
     spytag_model *m = NULL;
     spytag_error err;
     memcpy(copy, bytes, nbytes);
-    copy[8] = 2;
-    reseal(copy, nbytes);                 /* a well-formed version-2 file */
+    copy[8] = 3;
+    reseal(copy, nbytes);                 /* a well-formed version-3 file */
     ck_assert_int_eq(load(copy, nbytes, &m, &err), SPYTAG_EVERSION);
-    ck_assert_ptr_nonnull(strstr(err.message, "version 2"));
+    ck_assert_ptr_nonnull(strstr(err.message, "version 3"));
     ck_assert_ptr_null(m);
     free(copy);
+}
+END_TEST
+
+START_TEST(test_version_1_loads)
+{
+    /* version 1 is version 2 without the u32 nb after the seed (at byte
+     * 8 + 4 + 4 + 52 = 68): it loads, with nb 0, and classifies alike */
+    unsigned char *v1 = malloc(nbytes);
+    spytag_model *m = NULL;
+    spytag_options got;
+    spytag_error err;
+    char *a, *b;
+    spytag_model_options(model, &got);
+    ck_assert_int_eq(got.nb, 1);             /* the default */
+    memcpy(v1, bytes, 68);
+    memcpy(v1 + 68, bytes + 72, nbytes - 72);
+    v1[8] = 1;
+    reseal(v1, nbytes - 4);
+    ck_assert_int_eq(load(v1, nbytes - 4, &m, &err), SPYTAG_OK);
+    spytag_model_options(m, &got);
+    ck_assert_int_eq(got.nb, 0);
+    a = tu_tags(m, "astronomer telescopes observatories");
+    b = tu_tags(model, "astronomer telescopes observatories");
+    ck_assert_str_eq(a, b);
+    free(a);
+    free(b);
+    spytag_model_free(m);
+    free(v1);
 }
 END_TEST
 
@@ -401,6 +431,7 @@ static Suite *model_suite(void)
     tcase_add_test(tc, test_every_truncation);
     tcase_add_test(tc, test_every_flipped_byte);
     tcase_add_test(tc, test_future_version);
+    tcase_add_test(tc, test_version_1_loads);
     tcase_add_test(tc, test_bad_fields_behind_checksum);
     tcase_add_test(tc, test_resealed_flips_never_crash);
     tcase_set_timeout(tc, 300);

@@ -117,6 +117,21 @@ static void run_labels(const unsigned char *data, size_t len, const char *name)
     free(dir);
 }
 
+/* load -> serialize gives the bytes back, except that a version 1 file
+ * comes back as version 2: the same bytes with the u32 nb (0) inserted
+ * after the seed, at offset 68, and a new checksum. */
+static int same_model(const unsigned char *ser, size_t serlen,
+                      const unsigned char *buf, size_t size)
+{
+    static const unsigned char zero[4] = { 0, 0, 0, 0 };
+    if (size >= 76 && buf[8] == 1)
+        return serlen == size + 4 && memcmp(ser, buf, 8) == 0 &&
+               ser[8] == 2 && memcmp(ser + 9, buf + 9, 59) == 0 &&
+               memcmp(ser + 68, zero, 4) == 0 &&
+               memcmp(ser + 72, buf + 68, size - 76) == 0;
+    return serlen == size && memcmp(ser, buf, size) == 0;
+}
+
 static void run_model(const unsigned char *data, size_t len, const char *name)
 {
     spytag_model *m = NULL;
@@ -136,8 +151,7 @@ static void run_model(const unsigned char *data, size_t len, const char *name)
         for (t = 0; t < T; t++)
             ck_assert(scores[t] >= 0.0 && scores[t] <= 1.0);
         ck_assert_int_eq(spytag_model_serialize(m, &buf, &blen), SPYTAG_OK);
-        ck_assert_uint_eq(blen, len);
-        ck_assert(memcmp(buf, data, len) == 0);
+        ck_assert(same_model(buf, blen, data, len));
         free(buf);
         free(scores);
         free(tags);

@@ -200,6 +200,44 @@ START_TEST(test_liblinear_solver)
 }
 END_TEST
 
+START_TEST(test_nb_scaling)
+{
+    /* naive Bayes scaling (the default) and without it both tag the
+     * fixture right, with different weights; the model records what was
+     * done, and the library solvers, which do not scale, record nb 0 */
+    spytag_corpus *c = tu_fixture_corpus();
+    spytag_model *a = NULL, *b = NULL, *l = NULL;
+    spytag_options o, got;
+    unsigned char *x, *y;
+    size_t nx, ny;
+    spytag_options_init(&o);
+    ck_assert_int_eq(o.nb, 1);
+    ck_assert_int_eq(spytag_train(c, &o, &a, NULL), SPYTAG_OK);
+    o.nb = 0;
+    ck_assert_int_eq(spytag_train(c, &o, &b, NULL), SPYTAG_OK);
+    assert_expected_tags(a);
+    assert_expected_tags(b);
+    spytag_model_options(a, &got);
+    ck_assert_int_eq(got.nb, 1);
+    spytag_model_options(b, &got);
+    ck_assert_int_eq(got.nb, 0);
+    serialize(a, &x, &nx);
+    serialize(b, &y, &ny);
+    ck_assert(nx != ny || memcmp(x, y, nx) != 0);
+    o.nb = 1;
+    o.solver = SPYTAG_SOLVER_LIBLINEAR;
+    ck_assert_int_eq(spytag_train(c, &o, &l, NULL), SPYTAG_OK);
+    spytag_model_options(l, &got);
+    ck_assert_int_eq(got.nb, 0);
+    free(x);
+    free(y);
+    spytag_model_free(a);
+    spytag_model_free(b);
+    spytag_model_free(l);
+    spytag_corpus_free(c);
+}
+END_TEST
+
 START_TEST(test_threads_same_bytes)
 {
     /* topics trained on several threads: the same model, byte for byte */
@@ -381,7 +419,7 @@ START_TEST(test_bad_settings)
     spytag_options o;
     spytag_error err;
     int i;
-    for (i = 0; i < 8; i++) {
+    for (i = 0; i < 9; i++) {
         spytag_options_init(&o);
         switch (i) {
         case 0: o.ngram_max = 3; break;
@@ -392,6 +430,7 @@ START_TEST(test_bad_settings)
         case 5: o.tune_folds = 1; break;
         case 6: o.tune_folds = 21; break;
         case 7: o.solver = 3; break;
+        case 8: o.nb = 2; break;
         }
         ck_assert_msg(spytag_train(c, &o, &m, &err) == SPYTAG_EINVAL,
                       "setting %d accepted", i);
@@ -581,6 +620,7 @@ static Suite *train_suite(void)
     tcase_add_test(tc, test_libsvm_solver);
     tcase_add_test(tc, test_liblinear_solver);
     tcase_add_test(tc, test_threads_same_bytes);
+    tcase_add_test(tc, test_nb_scaling);
     tcase_add_test(tc, test_no_tuning);
     tcase_add_test(tc, test_progress_called);
     tcase_set_timeout(tc, 120);
