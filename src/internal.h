@@ -216,13 +216,15 @@ void spytag_record_clear(spytag_record *r);
  * whose cost is C_pos (negatives: C_neg).  Writes nf weights into w and the
  * bias.  alpha_in (n entries, by document; may be NULL) starts from those
  * dual values (a warm start: the solution on a superset of the rows is a
- * good one); alpha_out (may be NULL) receives the final ones.
+ * good one); alpha_out (may be NULL) receives the final ones.  Stops after
+ * max_passes passes over the rows even if eps is not reached.
  * Deterministic for a given seed; thread-safe.  -1 when out of memory. */
 int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
                      size_t n, size_t nf, const unsigned char *y,
                      const unsigned char *sel, double C_pos, double C_neg,
-                     double eps, uint64_t seed, const double *alpha_in,
-                     double *alpha_out, double *w, double *bias);
+                     double eps, int max_passes, uint64_t seed,
+                     const double *alpha_in, double *alpha_out, double *w,
+                     double *bias);
 
 /* ---- train.c ---------------------------------------------------------------- */
 /* Fits Platt's sigmoid to decision values and 0/1 labels (Lin, Lin and Weng,

@@ -32,8 +32,9 @@ static uint64_t xorshift(uint64_t *s)
 int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
                      size_t n, size_t nf, const unsigned char *y,
                      const unsigned char *sel, double C_pos, double C_neg,
-                     double eps, uint64_t seed, const double *alpha_in,
-                     double *alpha_out, double *w, double *bias)
+                     double eps, int max_passes, uint64_t seed,
+                     const double *alpha_in, double *alpha_out, double *w,
+                     double *bias)
 {
     double *alpha = NULL, *qd = NULL;
     uint32_t *index = NULL;
@@ -42,7 +43,6 @@ int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
     const double diag_pos = 0.5 / C_pos, diag_neg = 0.5 / C_neg;
     double b = 0.0;              /* the bias feature's weight */
     int iter;
-    const int max_iter = 1000;
 
     memset(w, 0, nf * sizeof *w);
     *bias = 0.0;
@@ -97,7 +97,7 @@ int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
         }
         /* index[] now lists documents; qd[] and alpha[] follow pos[] */
         active = l;
-        for (iter = 0; iter < max_iter; iter++) {
+        for (iter = 0; iter < max_passes; iter++) {
             double pgmax_new = -INFINITY, pgmin_new = INFINITY;
             for (s = 0; s < active; s++) {      /* shuffle the active set */
                 size_t j = s + (size_t)(xorshift(&seed) % (active - s));

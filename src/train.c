@@ -56,6 +56,12 @@ void spytag_options_init(spytag_options *o)
 /* Below this held-out F1 a tuned threshold is not trusted (see below);
  * 0.3 is in the range Yang (2001) recommends. */
 #define FBR 0.3
+/* The fold models only give out-of-fold decision values for thresholds and
+ * Platt scaling.  Warm-started from the full model less the held-out
+ * documents, 3 passes get them close enough: on Reuters-21578 the test F1
+ * is as good as when they run to eps, and their cost no longer grows with
+ * the passes that large corpora need (9-10 at 100k documents). */
+#define FOLD_PASSES 3
 
 /* The smoothing of the naive Bayes document counts (see nb_ratios). */
 #define NB_ALPHA 0.1
@@ -197,6 +203,7 @@ struct problem_data {
     size_t nf;                /* features */
     spytag_feat **rows;
     uint32_t *rowlen;
+    uint32_t *fmap;           /* DCD: the solver's id of each feature */
     struct feature_node **lx; /* LIBLINEAR rows, bias node included */
     struct svm_node **sx;     /* libsvm rows */
 };
@@ -220,13 +227,50 @@ static void problem_free(struct problem_data *p)
         free(p->rows);
     }
     free(p->rowlen);
+    free(p->fmap);
+}
+
+/* Gives the features new ids in order of decreasing document frequency
+ * (ties by id) and rewrites the rows with them, each row keeping its order,
+ * so that the solver's weight vector holds the frequent features in few
+ * cache lines.  Every sum runs in the same order as before, so the solver's
+ * results are the same to the bit.  p->fmap[f] is feature f's new id.
+ * Returns 0, or -1 when out of memory. */
+static int renumber_features(struct problem_data *p)
+{
+    size_t *start = calloc(p->n + 2, sizeof *start);
+    uint32_t *df = calloc(p->nf + 1, sizeof *df);
+    size_t i, j;
+
+    p->fmap = malloc((p->nf + 1) * sizeof *p->fmap);
+    if (!start || !df || !p->fmap) {
+        free(start);
+        free(df);
+        return -1;
+    }
+    for (i = 0; i < p->n; i++)
+        for (j = 0; j < p->rowlen[i]; j++)
+            df[p->rows[i][j].index]++;
+    /* counting sort, the most frequent first: start[n - c] counts ahead */
+    for (i = 0; i < p->nf; i++)
+        start[p->n - df[i] + 1]++;
+    for (i = 1; i <= p->n + 1; i++)
+        start[i] += start[i - 1];
+    for (i = 0; i < p->nf; i++)
+        p->fmap[i] = (uint32_t)start[p->n - df[i]]++;
+    for (i = 0; i < p->n; i++)
+        for (j = 0; j < p->rowlen[i]; j++)
+            p->rows[i][j].index = p->fmap[p->rows[i][j].index];
+    free(start);
+    free(df);
+    return 0;
 }
 
 static int problem_build(struct problem_data *p, int solver)
 {
     size_t i, j;
     if (solver == SPYTAG_SOLVER_DCD)
-        return 0;                     /* works on the rows in place */
+        return renumber_features(p);  /* works on the rows in place */
     if (solver == SPYTAG_SOLVER_LIBSVM) {
         p->sx = calloc(p->n, sizeof *p->sx);
         if (!p->sx)
@@ -267,8 +311,9 @@ static int problem_build(struct problem_data *p, int solver)
  * Fills w (nf entries) and *bias.  Returns 0, or -1 on failure. */
 static int fit_binary(const struct problem_data *p, const unsigned char *y,
                       const unsigned char *sel, const spytag_options *o,
-                      uint64_t seed, const double *alpha_in,
-                      double *alpha_out, double *w, double *bias)
+                      int max_passes, uint64_t seed,
+                      const double *alpha_in, double *alpha_out, double *w,
+                      double *bias)
 {
     size_t i, k = 0, npos = 0;
     double *yy = malloc(p->n * sizeof *yy);
@@ -299,8 +344,8 @@ static int fit_binary(const struct problem_data *p, const unsigned char *y,
     if (o->solver == SPYTAG_SOLVER_DCD) {
         double C = o->C > 0 ? o->C : 1.0;
         rc = spytag_dcd_solve(p->rows, p->rowlen, p->n, p->nf, y, sel,
-                              C * weights[0], C, 0.1, seed, alpha_in,
-                              alpha_out, w, bias);
+                              C * weights[0], C, 0.1, max_passes, seed,
+                              alpha_in, alpha_out, w, bias);
         free(yy);
         return rc;
     }
@@ -540,20 +585,21 @@ static void train_topic(struct topic_job *job, size_t t, double *w,
         scaled.rows = nb->rows;
         ps = &scaled;
     }
-    if (fit_binary(ps, y, NULL, o, base, NULL, warm ? alpha : NULL, w,
+    if (fit_binary(ps, y, NULL, o, 1000, base, NULL, warm ? alpha : NULL, w,
                    &b) != 0)
         goto failed;
     if (job->df)
         for (i = 0; i < job->nf; i++)
             w[i] *= nb->r[i];
     for (i = 0; i < job->nf; i++)
-        m->w[i * T + t] = (float)w[i];
+        m->w[i * T + t] = (float)w[p->fmap ? p->fmap[i] : i];
     m->bias[t] = b;
     if (k >= 2) {
         for (f = 0; f < k; f++) {
             for (i = 0; i < n; i++)
                 sel[i] = job->fold[i] != f;
-            if (fit_binary(ps, y, sel, o, base + (uint64_t)f + 1,
+            if (fit_binary(ps, y, sel, o, FOLD_PASSES,
+                           base + (uint64_t)f + 1,
                            warm ? alpha : NULL, NULL, w, &b) != 0)
                 goto failed;
             if (job->df)
