@@ -96,6 +96,8 @@ struct item {
     uint32_t *ex_feat;        /* explain: T x K features */
     double *ex_val;
     size_t *ex_n;             /* per topic */
+    char *out;                /* its output, formatted by a worker, or NULL */
+    size_t outlen;
 };
 
 static void item_clear(struct item *it)
@@ -104,9 +106,10 @@ static void item_clear(struct item *it)
     free(it->text);
     free(it->error);
     free(it->pass);
-    it->name = it->text = it->error = it->pass = NULL;
+    free(it->out);
+    it->name = it->text = it->error = it->pass = it->out = NULL;
     it->has_id = 0;
-    it->len = 0;
+    it->len = it->outlen = 0;
 }
 
 /* ---- input sources ------------------------------------------------------ */
@@ -571,6 +574,7 @@ struct pool {
     pthread_t th[MAX_JOBS];
     int nthreads;
     spytag_classifier **cls;          /* one per thread */
+    size_t **ord;                     /* per thread: scratch for output */
     const struct settings *set;
     pthread_mutex_t lock;
     pthread_cond_t work, done;
@@ -631,6 +635,34 @@ static void classify_item(const struct settings *set, spytag_classifier *cl,
                               : 0;
 }
 
+static void write_tsv(FILE *f, const struct settings *set,
+                      const struct item *it, size_t *ord);
+static void write_json(FILE *f, const struct settings *set,
+                       const struct item *it, size_t *ord);
+
+/* Classifies an item and formats its output into it->out, so that the
+ * main thread only has to copy it out (it->out stays NULL when memory ran
+ * short: the main thread then formats it itself). */
+static void classify_format(const struct settings *set,
+                            spytag_classifier *cl, size_t *ord,
+                            struct item *it)
+{
+    FILE *f;
+    classify_item(set, cl, it);
+    f = open_memstream(&it->out, &it->outlen);
+    if (!f)
+        return;
+    if (set->json)
+        write_json(f, set, it, ord);
+    else
+        write_tsv(f, set, it, ord);
+    if (fclose(f) != 0) {
+        free(it->out);
+        it->out = NULL;
+        it->outlen = 0;
+    }
+}
+
 struct worker_arg {
     struct pool *p;
     int id;
@@ -654,7 +686,8 @@ static void *worker(void *arg)
         while (p->next < b->n) {
             size_t i = p->next++;
             pthread_mutex_unlock(&p->lock);
-            classify_item(p->set, p->cls[wa->id], &b->items[i]);
+            classify_format(p->set, p->cls[wa->id], p->ord[wa->id],
+                            &b->items[i]);
             pthread_mutex_lock(&p->lock);
         }
         if (--p->busy == 0)
@@ -726,16 +759,16 @@ static void tsv_field(FILE *f, const char *s)
     }
 }
 
-/* Writes a score in [0, 1] with four decimals, as printf("%.4f") would,
+/* Writes a score in [0, 1] with four decimals, as fprintf(f, "%.4f") would,
  * without printf's cost (20 calls per document add up). */
-static void put_score(double x)
+static void put_score(FILE *f, double x)
 {
     char b[7];
     long v = (long)(x * 10000.0 + 0.5);
     if (!(x > 0))
         v = 0;
     if (v >= 10000) {
-        fputs("1.0000", stdout);
+        fputs("1.0000", f);
         return;
     }
     b[0] = '0';
@@ -745,7 +778,7 @@ static void put_score(double x)
     b[4] = (char)('0' + v / 10 % 10);
     b[5] = (char)('0' + v % 10);
     b[6] = '\0';
-    fputs(b, stdout);
+    fputs(b, f);
 }
 
 /* Topic indices by descending score (ties by index). */
@@ -760,98 +793,98 @@ static void order_by_score(const double *s, size_t T, size_t *ord)
     }
 }
 
-static void write_tsv(const struct settings *set, const struct item *it,
-                      size_t *ord)
+static void write_tsv(FILE *f, const struct settings *set,
+                      const struct item *it, size_t *ord)
 {
     size_t T = set->T, t, i, first = 1;
     char buf[2 * SPYTAG_MAX_TOKEN_BYTES + 2];
     if (it->error)
         return;                       /* reported on stderr */
-    tsv_field(stdout, it->name);
-    putchar('\t');
+    tsv_field(f, it->name);
+    putc('\t', f);
     order_by_score(it->scores, T, ord);
     for (i = 0; i < T; i++)
         if (it->tags[ord[i]]) {
-            printf("%s%s", first ? "" : ",", spytag_model_topic(set->m, ord[i]));
+            fprintf(f, "%s%s", first ? "" : ",", spytag_model_topic(set->m, ord[i]));
             first = 0;
         }
     if (set->scores) {
-        putchar('\t');
+        putc('\t', f);
         for (i = 0; i < T; i++) {
             if (i)
-                putchar(' ');
-            fputs(spytag_model_topic(set->m, ord[i]), stdout);
-            putchar('=');
-            put_score(it->scores[ord[i]]);
+                putc(' ', f);
+            fputs(spytag_model_topic(set->m, ord[i]), f);
+            putc('=', f);
+            put_score(f, it->scores[ord[i]]);
         }
     }
     if (set->explain > 0) {
-        putchar('\t');
+        putc('\t', f);
         first = 1;
         for (i = 0; i < T; i++) {
             t = ord[i];
             if (!it->tags[t])
                 continue;
-            printf("%s%s:", first ? "" : " ", spytag_model_topic(set->m, t));
+            fprintf(f, "%s%s:", first ? "" : " ", spytag_model_topic(set->m, t));
             first = 0;
             for (size_t k = 0; k < it->ex_n[t]; k++) {
                 const char *term = spytag_model_term(
                     set->m, it->ex_feat[t * set->explain + k], buf, sizeof buf);
-                printf("%s%s=%.4f", k ? "," : "", term,
+                fprintf(f, "%s%s=%.4f", k ? "," : "", term,
                        it->ex_val[t * set->explain + k]);
             }
         }
     }
-    putchar('\n');
+    putc('\n', f);
 }
 
-static void write_json(const struct settings *set, const struct item *it,
-                       size_t *ord)
+static void write_json(FILE *f, const struct settings *set,
+                       const struct item *it, size_t *ord)
 {
     size_t T = set->T, i, t, first = 1;
     char buf[2 * SPYTAG_MAX_TOKEN_BYTES + 2];
     const char *topic;
 
-    putchar('{');
+    putc('{', f);
     if (!it->has_id) {
-        fputs("\"id\":", stdout);
-        cli_json_string(stdout, it->name, strlen(it->name));
+        fputs("\"id\":", f);
+        cli_json_string(f, it->name, strlen(it->name));
         if (it->pass)
-            putchar(',');
+            putc(',', f);
     }
     if (it->pass)
-        fputs(it->pass, stdout);
+        fputs(it->pass, f);
     if (it->error) {
-        fputs(",\"error\":", stdout);
-        cli_json_string(stdout, it->error, strlen(it->error));
-        fputs("}\n", stdout);
+        fputs(",\"error\":", f);
+        cli_json_string(f, it->error, strlen(it->error));
+        fputs("}\n", f);
         return;
     }
     order_by_score(it->scores, T, ord);
-    fputs(",\"labels\":[", stdout);
+    fputs(",\"labels\":[", f);
     for (i = 0; i < T; i++)
         if (it->tags[ord[i]]) {
             topic = spytag_model_topic(set->m, ord[i]);
             if (!first)
-                putchar(',');
-            cli_json_string(stdout, topic, strlen(topic));
+                putc(',', f);
+            cli_json_string(f, topic, strlen(topic));
             first = 0;
         }
-    putchar(']');
+    putc(']', f);
     if (set->scores) {
-        fputs(",\"scores\":{", stdout);
+        fputs(",\"scores\":{", f);
         for (i = 0; i < T; i++) {
             topic = spytag_model_topic(set->m, ord[i]);
             if (i)
-                putchar(',');
-            cli_json_string(stdout, topic, strlen(topic));
-            putchar(':');
-            put_score(it->scores[ord[i]]);
+                putc(',', f);
+            cli_json_string(f, topic, strlen(topic));
+            putc(':', f);
+            put_score(f, it->scores[ord[i]]);
         }
-        putchar('}');
+        putc('}', f);
     }
     if (set->explain > 0) {
-        fputs(",\"explain\":{", stdout);
+        fputs(",\"explain\":{", f);
         first = 1;
         for (i = 0; i < T; i++) {
             t = ord[i];
@@ -859,22 +892,22 @@ static void write_json(const struct settings *set, const struct item *it,
                 continue;
             topic = spytag_model_topic(set->m, t);
             if (!first)
-                putchar(',');
+                putc(',', f);
             first = 0;
-            cli_json_string(stdout, topic, strlen(topic));
-            fputs(":[", stdout);
+            cli_json_string(f, topic, strlen(topic));
+            fputs(":[", f);
             for (size_t k = 0; k < it->ex_n[t]; k++) {
                 const char *term = spytag_model_term(
                     set->m, it->ex_feat[t * set->explain + k], buf, sizeof buf);
-                printf("%s[", k ? "," : "");
-                cli_json_string(stdout, term, strlen(term));
-                printf(",%.4f]", it->ex_val[t * set->explain + k]);
+                fprintf(f, "%s[", k ? "," : "");
+                cli_json_string(f, term, strlen(term));
+                fprintf(f, ",%.4f]", it->ex_val[t * set->explain + k]);
             }
-            putchar(']');
+            putc(']', f);
         }
-        putchar('}');
+        putc('}', f);
     }
-    fputs("}\n", stdout);
+    fputs("}\n", f);
 }
 
 /* Whether the next item would wait for standard input to deliver more. */
@@ -920,12 +953,15 @@ static int write_batch(const struct settings *set, struct batch *b,
 {
     size_t k;
     for (k = 0; k < b->n; k++) {
-        *tagged += !b->items[k].error;
-        if (set->json)
-            write_json(set, &b->items[k], ord);
+        struct item *it = &b->items[k];
+        *tagged += !it->error;
+        if (it->out)               /* formatted by a worker */
+            fwrite(it->out, 1, it->outlen, stdout);
+        else if (set->json)
+            write_json(stdout, set, it, ord);
         else
-            write_tsv(set, &b->items[k], ord);
-        item_clear(&b->items[k]);
+            write_tsv(stdout, set, it, ord);
+        item_clear(it);
     }
     *done += b->n;
     b->n = 0;
@@ -1070,11 +1106,13 @@ int cmd_classify(int argc, char **argv)
         }
     }
     pool.cls = calloc((size_t)jobs, sizeof *pool.cls);
+    pool.ord = calloc((size_t)jobs, sizeof *pool.ord);
     ord = malloc((set.T + 1) * sizeof *ord);
-    if (!pool.cls || !ord)
+    if (!pool.cls || !pool.ord || !ord)
         goto oom;
     for (i = 0; i < jobs; i++)
-        if (!(pool.cls[i] = spytag_classifier_new(m)))
+        if (!(pool.cls[i] = spytag_classifier_new(m)) ||
+            !(pool.ord[i] = malloc((set.T + 1) * sizeof *pool.ord[i])))
             goto oom;
     pool.set = &set;
     pthread_mutex_init(&pool.lock, NULL);
@@ -1160,6 +1198,11 @@ cleanup:
         for (i = 0; i < jobs; i++)
             spytag_classifier_free(pool.cls[i]);
         free(pool.cls);
+    }
+    if (pool.ord) {
+        for (i = 0; i < jobs; i++)
+            free(pool.ord[i]);
+        free(pool.ord);
     }
     if (pool_ready) {
         pthread_mutex_destroy(&pool.lock);
