@@ -14,10 +14,12 @@
  * documents and df(f) the number that contain f.  Features found in fewer
  * than min_df documents, or in more than max_df x N, are not kept.
  *
- * Classification keeps a per-classifier cache from raw token (after
- * normalisation, before stop words and stemming) to word id, so stemming
- * and stop-word checks run once per distinct raw token, and no token
- * allocates memory.
+ * Classification looks tokens up in batches (see run_batch), so that the
+ * cache misses of a batch overlap.  Without stemming a token is looked up
+ * in the vocabulary itself, and a miss in a small table of stop words;
+ * with stemming, a per-classifier cache from raw token (after
+ * normalisation, before stop words and stemming) to word id makes
+ * stemming run once per distinct raw token.  No token allocates memory.
  */
 #include "internal.h"
 #include "tokenize.h"
