@@ -39,13 +39,10 @@ spytag_strtab *spytag_strtab_new(size_t expected);
 void spytag_strtab_free(spytag_strtab *t);
 /* Returns the id of s, or -1 when absent. */
 int32_t spytag_strtab_find(const spytag_strtab *t, const char *s, size_t len);
-/* The same, faster, for s followed by zero bytes up to at least 24 bytes
- * in all (a token in the tokenizer's buffer).  Little-endian hosts only. */
-int32_t spytag_strtab_find_padded(const spytag_strtab *t, const char *s,
-                                  size_t len);
 /* Batched lookups of short keys, so that a caller can overlap the cache
  * misses of many lookups: spytag_strtab_key fills k from s (at most
- * SPYTAG_STRTAB_INLINE bytes, zero-padded to 24 bytes as above) and
+ * SPYTAG_STRTAB_INLINE bytes, followed by zero bytes up to at least 24
+ * bytes in all, as in the tokenizer's buffer) and
  * returns its hash; spytag_strtab_prefetch starts loading the key's slot;
  * spytag_strtab_find_key returns the id or -1.  Little-endian hosts. */
 #define SPYTAG_STRTAB_INLINE 23

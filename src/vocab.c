@@ -146,19 +146,6 @@ static struct slot *probe(const spytag_strtab *t, const char *s, size_t len,
     }
 }
 
-int32_t spytag_strtab_find_padded(const spytag_strtab *t, const char *s,
-                                  size_t len)
-{
-    uint64_t k[3];
-    if (len > INLINE_MAX)
-        return spytag_strtab_find(t, s, len);
-    /* three fixed-size loads (no call to memcpy); the caller zeroed the
-     * bytes after the key */
-    memcpy(k, s, 24);
-    k[2] |= (uint64_t)len << 56;
-    return probe(t, s, len, k, key_hash(s, len, k))->id;
-}
-
 uint64_t spytag_strtab_key(const char *s, size_t len, uint64_t k[3])
 {
     memcpy(k, s, 24);
