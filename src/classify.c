@@ -66,13 +66,11 @@ int spytag_classify(spytag_classifier *cl, const char *text, size_t len,
     for (i = 0; i < cl->nfeat; i++) {
         const float *w = m->w + (size_t)cl->vb.out[i].index * T;
         double x = cl->vb.out[i].value;
-#if defined(__GNUC__)
         if (i + AHEAD < cl->nfeat) {    /* the rows are random accesses */
             const float *next = m->w + (size_t)cl->vb.out[i + AHEAD].index * T;
-            __builtin_prefetch(next);
-            __builtin_prefetch(next + T - 1);
+            SPYTAG_PREFETCH(next);
+            SPYTAG_PREFETCH(next + T - 1);
         }
-#endif
         for (t = 0; t < T; t++)
             cl->acc[t] += w[t] * x;
     }

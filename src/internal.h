@@ -15,8 +15,11 @@
 
 #if defined(__GNUC__)
 #define SPYTAG_PRINTF(a, b) __attribute__((format(printf, a, b)))
+/* Starts loading the cache line of p (a hint: no effect on results). */
+#define SPYTAG_PREFETCH(p) __builtin_prefetch(p)
 #else
 #define SPYTAG_PRINTF(a, b)
+#define SPYTAG_PREFETCH(p) ((void)(p))
 #endif
 
 /* Fills err (when not NULL) and returns status, so callers can write

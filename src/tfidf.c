@@ -71,10 +71,8 @@ static void weigh(const spytag_vectorizer *v, uint32_t *count,
     for (i = 0; i < nt; i++) {
         uint32_t f = touched[i];
         double val;
-#if defined(__GNUC__)
         if (i + 16 < nt)
-            __builtin_prefetch(&v->idf[touched[i + 16]]);
-#endif
+            SPYTAG_PREFETCH(&v->idf[touched[i + 16]]);
         val = (1.0 + log((double)count[f])) * v->idf[f];
         count[f] = 0;
         out[i].index = f;

@@ -155,12 +155,7 @@ uint64_t spytag_strtab_key(const char *s, size_t len, uint64_t k[3])
 
 void spytag_strtab_prefetch(const spytag_strtab *t, uint64_t h)
 {
-#if defined(__GNUC__)
-    __builtin_prefetch(&t->slots[(size_t)h & t->mask]);
-#else
-    (void)t;
-    (void)h;
-#endif
+    SPYTAG_PREFETCH(&t->slots[(size_t)h & t->mask]);
 }
 
 int32_t spytag_strtab_find_key(const spytag_strtab *t, const uint64_t k[3],
@@ -344,12 +339,7 @@ static struct pslot *pair_probe(const spytag_pairtab *t, uint64_t key,
 
 void spytag_pairtab_prefetch(const spytag_pairtab *t, uint64_t h)
 {
-#if defined(__GNUC__)
-    __builtin_prefetch(&t->slots[(size_t)h & t->mask]);
-#else
-    (void)t;
-    (void)h;
-#endif
+    SPYTAG_PREFETCH(&t->slots[(size_t)h & t->mask]);
 }
 
 int32_t spytag_pairtab_find_hashed(const spytag_pairtab *t, uint64_t key,
