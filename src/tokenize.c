@@ -153,6 +153,12 @@ const char *const *spytag_stopword_list(const spytag_tokenizer *tk,
     return stop_words;
 }
 
+const char *const *spytag_stopwords(size_t *n)
+{
+    *n = sizeof stop_words / sizeof stop_words[0];
+    return stop_words;
+}
+
 static int is_word_cp(utf8proc_int32_t cp)
 {
     utf8proc_category_t c = utf8proc_category(cp);
@@ -239,25 +245,29 @@ static int apostrophe_kind(const spytag_tokenizer *tk, const char *s,
     return 1;
 }
 
-int spytag_tokenize_raw(spytag_tokenizer *tk, const char *text, size_t len,
-                        spytag_token_fn fn, void *user)
+/* The byte-at-a-time tokenizer, from text[*pos] with an empty token: it
+ * stops at the first position at or after stop where no token is open
+ * (so the caller can go on from there with nothing carried over), or at
+ * the end of the text, where it ends the last token.  Returns SPYTAG_OK
+ * or fn's non-zero value; *pos gets where it stopped. */
+static int scalar(spytag_tokenizer *tk, const char *text, size_t len,
+                  size_t *pos, size_t stop, spytag_token_fn fn, void *user)
 {
-    size_t i = 0;
+    size_t i = *pos;
     int rc;
 
-    tk->n = 0;
-    tk->nonascii = 0;
-    tk->overflow = 0;
     while (i < len) {
         unsigned char c = (unsigned char)text[i];
         utf8proc_int32_t cp;
         utf8proc_ssize_t w;
 
+        if (i >= stop && tk->n == 0)
+            break;
         if (c < 0x80) {
             unsigned char l = ascii_lower[c];
             if (l) {
-                /* the hot loop: a run of ASCII letters and digits, lowered
-                 * through a table, up to the room left in the buffer */
+                /* a run of ASCII letters and digits, lowered through a
+                 * table, up to the room left in the buffer */
                 size_t room = RAW_CAP - tk->n, j = i;
                 size_t end = len - i < room ? len : i + room;
                 char *o = tk->raw + tk->n;
@@ -316,7 +326,177 @@ int spytag_tokenize_raw(spytag_tokenizer *tk, const char *text, size_t len,
             return rc;
         i += (size_t)w;
     }
-    return flush(tk, fn, user);
+    *pos = i;
+    if (i >= len)
+        return flush(tk, fn, user);
+    return SPYTAG_OK;
+}
+
+#if defined(__SSE2__) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#include <emmintrin.h>
+#define FAST_PATH 1
+
+/* The fast path classifies 64 bytes at a time with SSE2: which are ASCII
+ * letters or digits (word bytes), and which are special: bytes of
+ * multi-byte UTF-8 characters and ASCII apostrophes.  Tokens of word
+ * bytes only, followed by a plain separator, are exactly what scalar()
+ * would make of them, and are handed out directly.  scalar() takes over
+ * where the rules need it: for a token followed by a special byte (an
+ * apostrophe inside or after a word, a non-ASCII letter), and for a
+ * non-ASCII byte outside a token; it gives back control at the end of
+ * the token it is on.  An apostrophe outside a token only separates.
+ * FAST_TAIL bytes after a block must exist, so that a token can be
+ * lowered 8 bytes at a time. */
+#define FAST_BLOCK 64
+#define FAST_TAIL 72
+
+static inline uint64_t mask16(__m128i v, uint64_t *special)
+{
+    const __m128i a = _mm_set1_epi8('a'), z = _mm_set1_epi8(25);
+    const __m128i d0 = _mm_set1_epi8('0'), d9 = _mm_set1_epi8(9);
+    __m128i l = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), a);
+    __m128i d = _mm_sub_epi8(v, d0);
+    __m128i alpha = _mm_cmpeq_epi8(_mm_min_epu8(l, z), l);
+    __m128i digit = _mm_cmpeq_epi8(_mm_min_epu8(d, d9), d);
+    __m128i sp = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\'')),
+                              _mm_cmplt_epi8(v, _mm_setzero_si128()));
+    *special = (uint64_t)(unsigned)_mm_movemask_epi8(sp);
+    return (uint64_t)(unsigned)_mm_movemask_epi8(_mm_or_si128(alpha, digit));
+}
+
+/* Bit i of the result: text[i] is a word byte; of *special: text[i] is
+ * special (see above), for i in 0..63. */
+static inline uint64_t classify64(const char *text, uint64_t *special)
+{
+    const __m128i *p = (const __m128i *)(const void *)text;
+    uint64_t s0, s1, s2, s3, m;
+    m = mask16(_mm_loadu_si128(p), &s0);
+    m |= mask16(_mm_loadu_si128(p + 1), &s1) << 16;
+    m |= mask16(_mm_loadu_si128(p + 2), &s2) << 32;
+    m |= mask16(_mm_loadu_si128(p + 3), &s3) << 48;
+    *special = s0 | s1 << 16 | s2 << 32 | s3 << 48;
+    return m;
+}
+
+static inline int is_special(unsigned char c)
+{
+    return c >= 0x80 || c == '\'';
+}
+
+/* Hands text[s..e) (ASCII letters and digits, at least FAST_TAIL bytes
+ * before the end of the text) to fn, lowered and zero-padded as flush()
+ * does; tokens of one byte or over the length limit are dropped. */
+static inline int emit(spytag_tokenizer *tk, const char *text, size_t s,
+                       size_t e, spytag_token_fn fn, void *user)
+{
+    const uint64_t lower = 0x2020202020202020ULL;  /* letters; digits stay */
+    size_t n = e - s, k;
+    uint64_t x[3];
+    if (n < 2 || n > SPYTAG_MAX_TOKEN_BYTES)
+        return 0;
+    if (n < 24) {                  /* three words, zero past the token */
+        memcpy(x, text + s, 24);
+        x[0] |= lower;
+        x[1] |= lower;
+        x[2] |= lower;
+        if (n < 8) {
+            x[0] &= ~0ULL >> (64 - 8 * n);
+            x[1] = x[2] = 0;
+        } else if (n < 16) {
+            x[1] &= n == 8 ? 0 : ~0ULL >> (128 - 8 * n);
+            x[2] = 0;
+        } else {
+            x[2] &= n == 16 ? 0 : ~0ULL >> (192 - 8 * n);
+        }
+        memcpy(tk->raw, x, 24);
+        return fn(tk->raw, n, user);
+    }
+    for (k = 0; k < n; k++)
+        tk->raw[k] = (char)(text[s + k] | 0x20);
+    memset(tk->raw + n, 0, 24);
+    return fn(tk->raw, n, user);
+}
+#endif
+
+int spytag_tokenize_raw(spytag_tokenizer *tk, const char *text, size_t len,
+                        spytag_token_fn fn, void *user)
+{
+    size_t pos = 0;
+    int rc;
+
+    tk->n = 0;
+    tk->nonascii = 0;
+    tk->overflow = 0;
+#ifdef FAST_PATH
+    {
+        size_t open = SIZE_MAX;       /* start of a token running on */
+        while (len - pos >= FAST_BLOCK + FAST_TAIL) {
+            uint64_t sp, m = classify64(text + pos, &sp);
+            size_t next = pos + FAST_BLOCK;   /* where the next block starts */
+            for (;;) {
+                size_t s, e, r;
+                if (open == SIZE_MAX) {
+                    /* the next event: a token, or a special byte before it */
+                    uint64_t before = m ? sp & ((m & -m) - 1) : sp;
+                    uint64_t high;
+                    if (!m && !sp)
+                        break;
+                    /* an apostrophe outside a token only separates */
+                    for (high = before; high; high &= high - 1)
+                        if ((unsigned char)text[pos + (size_t)__builtin_ctzll(
+                                high)] >= 0x80)
+                            break;
+                    if (high) {            /* non-ASCII outside a token */
+                        r = pos + (size_t)__builtin_ctzll(high);
+                        s = r;
+                        e = r;
+                        goto slow;
+                    }
+                    sp &= ~before;
+                    if (!m)
+                        break;
+                    s = pos + (size_t)__builtin_ctzll(m);
+                } else {
+                    s = open;
+                }
+                {
+                    uint64_t rest = ~m & (open == SIZE_MAX ? ~0ULL << (s - pos)
+                                                           : ~0ULL);
+                    if (!rest) {           /* the token runs on */
+                        open = s;
+                        break;
+                    }
+                    e = pos + (size_t)__builtin_ctzll(rest);
+                }
+                open = SIZE_MAX;
+                if (is_special((unsigned char)text[e]))
+                    goto slow;
+                if ((rc = emit(tk, text, s, e, fn, user)) != 0)
+                    return rc;
+                m &= ~0ULL << (e - pos);
+                sp &= ~0ULL << (e - pos);
+                continue;
+            slow:
+                r = s;
+                if ((rc = scalar(tk, text, len, &r, e + 1, fn, user)) != 0)
+                    return rc;
+                if (r >= len)
+                    return SPYTAG_OK;
+                if (r >= pos + FAST_BLOCK) {
+                    next = r;
+                    break;
+                }
+                m &= ~0ULL << (r - pos);
+                sp &= ~0ULL << (r - pos);
+            }
+            pos = next;
+        }
+        if (open != SIZE_MAX)
+            pos = open;
+    }
+#endif
+    return scalar(tk, text, len, &pos, len, fn, user);
 }
 
 size_t spytag_token_final(spytag_tokenizer *tk, const char *tok, size_t len,

@@ -23,4 +23,7 @@ size_t spytag_token_final(spytag_tokenizer *tk, const char *tok, size_t len,
 const char *const *spytag_stopword_list(const spytag_tokenizer *tk,
                                         size_t *n);
 
+/* The same list, whatever the settings. */
+const char *const *spytag_stopwords(size_t *n);
+
 #endif
