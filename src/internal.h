@@ -33,47 +33,7 @@ int spytag_fail(spytag_error *err, int status, const char *file, long line,
  * put on huge pages where the kernel allows it.  Free with free(). */
 void *spytag_big_alloc(size_t n, int zero);
 
-/* ---- vocab.c: string and pair tables ------------------------------------ */
-
-/* Maps byte strings to dense ids 0..n-1 in insertion order.  Strings are
- * copied into one arena owned by the table. */
-typedef struct spytag_strtab spytag_strtab;
-spytag_strtab *spytag_strtab_new(size_t expected);
-void spytag_strtab_free(spytag_strtab *t);
-/* Returns the id of s, or -1 when absent. */
-int32_t spytag_strtab_find(const spytag_strtab *t, const char *s, size_t len);
-/* Batched lookups of short keys, so that a caller can overlap the cache
- * misses of many lookups: spytag_strtab_key fills k from s (at most
- * SPYTAG_STRTAB_INLINE bytes, followed by zero bytes up to at least 24
- * bytes in all, as in the tokenizer's buffer) and
- * returns its hash; spytag_strtab_prefetch starts loading the key's slot;
- * spytag_strtab_find_key returns the id or -1.  Little-endian hosts. */
-#define SPYTAG_STRTAB_INLINE 23
-uint64_t spytag_strtab_key(const char *s, size_t len, uint64_t k[3]);
-void spytag_strtab_prefetch(const spytag_strtab *t, uint64_t h);
-int32_t spytag_strtab_find_key(const spytag_strtab *t, const uint64_t k[3],
-                               uint64_t h);
-/* Returns the id of s, adding it when absent; -1 when out of memory. */
-int32_t spytag_strtab_intern(spytag_strtab *t, const char *s, size_t len);
-size_t spytag_strtab_size(const spytag_strtab *t);
-const char *spytag_strtab_str(const spytag_strtab *t, int32_t id,
-                              size_t *len);
-
-/* Maps pairs of 32-bit ids to dense ids in insertion order. */
-typedef struct spytag_pairtab spytag_pairtab;
-spytag_pairtab *spytag_pairtab_new(size_t expected);
-void spytag_pairtab_free(spytag_pairtab *t);
-int32_t spytag_pairtab_find(const spytag_pairtab *t, uint32_t a, uint32_t b);
-/* Batched lookups, as for strings: the key of (a, b) is
- * (uint64_t)a << 32 | b. */
-uint64_t spytag_pairtab_hash(uint64_t key);
-void spytag_pairtab_prefetch(const spytag_pairtab *t, uint64_t h);
-int32_t spytag_pairtab_find_hashed(const spytag_pairtab *t, uint64_t key,
-                                   uint64_t h);
-int32_t spytag_pairtab_intern(spytag_pairtab *t, uint32_t a, uint32_t b);
-size_t spytag_pairtab_size(const spytag_pairtab *t);
-void spytag_pairtab_get(const spytag_pairtab *t, int32_t id, uint32_t *a,
-                        uint32_t *b);
+#include "vocab.h"
 
 /* ---- tfidf.c: the vectoriser of a model --------------------------------- */
 
@@ -119,12 +79,18 @@ typedef struct spytag_vecbuf {
      * stop words); with stemming, cache, from raw token to word id (so
      * stemming runs once per distinct raw token). */
     int direct;
-    spytag_strtab *stop;
     spytag_strtab *cache;
     int32_t *cache_id;
     size_t cache_cap;
     spytag_tokenizer *tk;
+    double *tflog;          /* 1 + ln(c) for small counts c */
 } spytag_vecbuf;
+
+/* Adds the stop words (when stopwords is set) to v->uni after its nuni
+ * words, so that a lookup without stemming finds a word or a stop word in
+ * one probe: ids from nuni up are stop words, not features.  Called once
+ * the vocabulary is complete (fit, load).  SPYTAG_OK or SPYTAG_ENOMEM. */
+int spytag_vectorizer_seal(spytag_vectorizer *v, int stopwords);
 
 int spytag_vecbuf_init(spytag_vecbuf *b, const spytag_vectorizer *v,
                        const spytag_options *o);

@@ -545,6 +545,8 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
         r.off += l;
     }
     v->nuni = nuni;
+    if (spytag_vectorizer_seal(v, m->opt.stopwords) != SPYTAG_OK)
+        goto cleanup;
     npair = get_u32(&r);
     if (r.bad || npair > SPYTAG_MAX_VOCAB - nuni ||
         (size_t)npair * 8 > r.n - r.off)

@@ -62,18 +62,22 @@ const char *spytag_vectorizer_term(const spytag_vectorizer *v, uint32_t f,
 /* Turns the counts of the nt features in touched[] into sublinear TF-IDF
  * values scaled to unit L2 norm, written to out[] in the same order, and
  * zeroes those counts for the next document.  Training and classification
- * share it, so their vectors agree to the bit. */
+ * share it, so their vectors agree to the bit.  tflog[c] holds
+ * 1 + ln(c) for c < TFLOG (NULL: always call log). */
+#define TFLOG 256
 static void weigh(const spytag_vectorizer *v, uint32_t *count,
-                  const uint32_t *touched, size_t nt, spytag_feat *out)
+                  const uint32_t *touched, size_t nt, spytag_feat *out,
+                  const double *tflog)
 {
     double norm = 0.0;
     size_t i;
     for (i = 0; i < nt; i++) {
-        uint32_t f = touched[i];
+        uint32_t f = touched[i], c = count[f];
         double val;
         if (i + 16 < nt)
             SPYTAG_PREFETCH(&v->idf[touched[i + 16]]);
-        val = (1.0 + log((double)count[f])) * v->idf[f];
+        val = (tflog && c < TFLOG ? tflog[c] : 1.0 + log((double)c)) *
+              v->idf[f];
         count[f] = 0;
         out[i].index = f;
         out[i].value = (float)val;
@@ -86,26 +90,37 @@ static void weigh(const spytag_vectorizer *v, uint32_t *count,
     }
 }
 
+int spytag_vectorizer_seal(spytag_vectorizer *v, int stopwords)
+{
+    size_t i, n;
+    const char *const *stop = spytag_stopwords(&n);
+    if (!stopwords)
+        return SPYTAG_OK;
+    for (i = 0; i < n; i++)
+        if (spytag_strtab_intern(v->uni, stop[i], strlen(stop[i])) < 0)
+            return SPYTAG_ENOMEM;
+    return SPYTAG_OK;
+}
+
 /* ---- classification-time vectoriser ------------------------------------ */
 
-/* Tokens are looked up BATCH at a time: first every short token's slot
- * is prefetched (AHEAD tokens in advance) and its word id found, then the
- * slots of the batch's pairs are prefetched, then counts are bumped in
- * token order (so the vector is the same as one built token by token). */
+/* Tokens are looked up BATCH at a time: as each short token comes, its
+ * key is made and its slot prefetched; then the batch's word ids are
+ * found (the slots have arrived by then), then the slots of the batch's
+ * pairs are prefetched, then counts are bumped in token order (so the
+ * vector is the same as one built token by token). */
 #define BATCH 256
-#define AHEAD 8
 #define ID_PENDING (-3)            /* short token: look up toks[i].k */
 
 struct spytag_tokrec {
     uint64_t k[3];                 /* key words (spytag_strtab_key) */
-    uint64_t h;                    /* hash, or the id when resolved */
+    uint64_t h;                    /* hash */
 };
 
 int spytag_vecbuf_init(spytag_vecbuf *b, const spytag_vectorizer *v,
                        const spytag_options *o)
 {
-    size_t nf = spytag_vectorizer_size(v), i, nstop;
-    const char *const *stop;
+    size_t nf = spytag_vectorizer_size(v), i;
     memset(b, 0, sizeof *b);
     b->v = v;
     b->prev = -1;
@@ -119,18 +134,17 @@ int spytag_vecbuf_init(spytag_vecbuf *b, const spytag_vectorizer *v,
     b->cache = spytag_strtab_new(4096);
     b->cache_cap = 4096;
     b->cache_id = malloc(b->cache_cap * sizeof *b->cache_id);
+    b->tflog = malloc(TFLOG * sizeof *b->tflog);
     b->tk = spytag_tokenizer_new(o);
     b->cap = nf;
-    b->stop = spytag_strtab_new(512);
     if (!b->count || !b->touched || !b->out || !b->toks || !b->ids ||
-        !b->pkey || !b->phash || !b->cache || !b->cache_id || !b->tk ||
-        !b->stop)
+        !b->pkey || !b->phash || !b->cache || !b->cache_id || !b->tflog ||
+        !b->tk)
         goto oom;
     b->direct = !o->stem;
-    stop = spytag_stopword_list(b->tk, &nstop);
-    for (i = 0; i < nstop; i++)
-        if (spytag_strtab_intern(b->stop, stop[i], strlen(stop[i])) < 0)
-            goto oom;
+    b->tflog[0] = 0.0;
+    for (i = 1; i < TFLOG; i++)
+        b->tflog[i] = 1.0 + log((double)i);
     return SPYTAG_OK;
 oom:
     spytag_vecbuf_free(b);
@@ -150,7 +164,7 @@ void spytag_vecbuf_free(spytag_vecbuf *b)
     free(b->phash);
     spytag_strtab_free(b->cache);
     free(b->cache_id);
-    spytag_strtab_free(b->stop);
+    free(b->tflog);
     spytag_tokenizer_free(b->tk);
     memset(b, 0, sizeof *b);
 }
@@ -161,8 +175,9 @@ static inline void bump(spytag_vecbuf *b, uint32_t f)
         b->touched[b->ntouched++] = f;
 }
 
-/* The word id of a raw token through the cache, which is filled on a miss
- * (stemming and stop words checked once per distinct raw token). */
+/* The word id (or ID_STOP, ID_NONE) of a raw token through the cache,
+ * which is filled on a miss (stemming and stop words checked once per
+ * distinct raw token). */
 static int32_t word_id_cached(spytag_vecbuf *b, const char *raw, size_t len,
                               int32_t ci)
 {
@@ -174,6 +189,8 @@ static int32_t word_id_cached(spytag_vecbuf *b, const char *raw, size_t len,
         return b->cache_id[ci];
     n = spytag_token_final(b->tk, raw, len, &fin);
     id = n ? spytag_strtab_find(b->v->uni, fin, n) : ID_STOP;
+    if (id >= (int32_t)b->v->nuni)
+        id = ID_NONE;   /* a stem that spells a stop word: not a feature */
     if (spytag_strtab_size(b->cache) < CACHE_MAX) {
         size_t k = spytag_strtab_size(b->cache);
         if (k == b->cache_cap) {
@@ -191,14 +208,13 @@ static int32_t word_id_cached(spytag_vecbuf *b, const char *raw, size_t len,
 }
 
 /* The word id of a short token of the batch (its slot was prefetched). */
-static int32_t resolve(spytag_vecbuf *b, const struct spytag_tokrec *r)
+static inline int32_t resolve(spytag_vecbuf *b, const struct spytag_tokrec *r)
 {
-    int32_t id;
     if (b->direct) {
-        id = spytag_strtab_find_key(b->v->uni, r->k, r->h);
-        if (id < 0 && spytag_strtab_find_key(b->stop, r->k, r->h) >= 0)
-            id = ID_STOP;
-        return id;
+        /* the vocabulary holds the stop words too, after the words
+         * (spytag_vectorizer_seal) */
+        int32_t id = spytag_strtab_find_key(b->v->uni, r->k, r->h);
+        return id >= (int32_t)b->v->nuni ? ID_STOP : id;
     } else {
         char raw[32];
         size_t len = (size_t)(r->k[2] >> 56);
@@ -212,43 +228,38 @@ static int32_t resolve(spytag_vecbuf *b, const struct spytag_tokrec *r)
 /* Looks up and counts the batch's tokens. */
 static void run_batch(spytag_vecbuf *b)
 {
-    const spytag_strtab *tab = b->direct ? b->v->uni : b->cache;
     const struct spytag_tokrec *t = b->toks;
+    const spytag_vectorizer *v = b->v;
+    int32_t *ids = b->ids, prev = b->prev;
+    uint64_t *pkey = b->pkey, *phash = b->phash;
     size_t n = b->ntoks, i;
-    int pairs = b->v->ngram_max >= 2;
+    int pairs = v->ngram_max >= 2;
 
-    for (i = 0; i < n && i < AHEAD; i++)
-        if (b->ids[i] == ID_PENDING)
-            spytag_strtab_prefetch(tab, t[i].h);
-    for (i = 0; i < n; i++) {
-        if (i + AHEAD < n && b->ids[i + AHEAD] == ID_PENDING)
-            spytag_strtab_prefetch(tab, t[i + AHEAD].h);
-        if (b->ids[i] == ID_PENDING)
-            b->ids[i] = resolve(b, &t[i]);
-    }
+    for (i = 0; i < n; i++)
+        if (ids[i] == ID_PENDING)
+            ids[i] = resolve(b, &t[i]);
     for (i = 0; i < n; i++) {            /* the pairs each token ends */
-        int32_t id = b->ids[i];
-        b->pkey[i] = UINT64_MAX;
+        int32_t id = ids[i];
+        pkey[i] = UINT64_MAX;
         if (id == ID_STOP)
             continue;
-        if (id >= 0 && b->prev >= 0 && pairs) {
-            b->pkey[i] = (uint64_t)b->prev << 32 | (uint32_t)id;
-            b->phash[i] = spytag_pairtab_hash(b->pkey[i]);
-            spytag_pairtab_prefetch(b->v->pair, b->phash[i]);
+        if (id >= 0 && prev >= 0 && pairs) {
+            pkey[i] = (uint64_t)prev << 32 | (uint32_t)id;
+            phash[i] = spytag_pairtab_hash(pkey[i]);
+            spytag_pairtab_prefetch(v->pair, phash[i]);
         }
-        b->prev = id >= 0 ? id : -1;
+        prev = id >= 0 ? id : -1;
     }
+    b->prev = prev;
     for (i = 0; i < n; i++) {
-        int32_t id = b->ids[i];
+        int32_t id = ids[i];
         if (id < 0)
             continue;
         bump(b, (uint32_t)id);
-        if (b->pkey[i] != UINT64_MAX) {
-            int32_t p =
-                spytag_pairtab_find_hashed(b->v->pair, b->pkey[i],
-                                           b->phash[i]);
+        if (pkey[i] != UINT64_MAX) {
+            int32_t p = spytag_pairtab_find_hashed(v->pair, pkey[i], phash[i]);
             if (p >= 0)
-                bump(b, (uint32_t)(b->v->nuni + (size_t)p));
+                bump(b, (uint32_t)(v->nuni + (size_t)p));
         }
     }
     b->ntoks = 0;
@@ -262,6 +273,7 @@ static int vec_token(const char *raw, size_t len, void *user)
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     if (len <= SPYTAG_STRTAB_INLINE) {    /* raw is zero-padded */
         r->h = spytag_strtab_key(raw, len, r->k);
+        spytag_strtab_prefetch(b->direct ? b->v->uni : b->cache, r->h);
         b->ids[b->ntoks] = ID_PENDING;
     } else
 #endif
@@ -281,7 +293,7 @@ long spytag_vectorize(spytag_vecbuf *b, const char *text, size_t len)
     b->ntoks = 0;
     spytag_tokenize_raw(b->tk, text, len, vec_token, b);
     run_batch(b);
-    weigh(b->v, b->count, b->touched, b->ntouched, b->out);
+    weigh(b->v, b->count, b->touched, b->ntouched, b->out, b->tflog);
     return (long)b->ntouched;
 }
 
@@ -584,11 +596,13 @@ int spytag_vectorizer_fit(spytag_vectorizer *v, const spytag_corpus *c,
         row = malloc((nt ? nt : 1) * sizeof *row);
         if (!row)
             goto cleanup;
-        weigh(v, count, touched, nt, row);
+        weigh(v, count, touched, nt, row, NULL);
         qsort(row, nt, sizeof *row, cmp_feat);
         rows[d] = row;
         rowlen[d] = (uint32_t)nt;
     }
+    if (spytag_vectorizer_seal(v, o->stopwords) != SPYTAG_OK)
+        goto cleanup;
     *rows_out = rows;
     *rowlen_out = rowlen;
     rows = NULL;

@@ -18,29 +18,8 @@
 #define XXH_INLINE_ALL      /* hashing is on the per-token path */
 #include <xxhash.h>
 
-/* A slot is 32 bytes, two to a cache line.  Keys of up to INLINE_MAX bytes
- * are stored in the slot itself, zero-padded, with their length in the
- * last byte, so a lookup compares three words and touches one cache line;
- * longer keys (a 0xff length byte) are compared in the arena. */
 #define INLINE_MAX SPYTAG_STRTAB_INLINE
 #define LONG_KEY 0xff
-
-struct slot {
-    uint64_t k[3];               /* key bytes (and length in byte 23) */
-    uint32_t tag;                /* upper half of the hash */
-    int32_t id;                  /* -1: empty */
-};
-
-struct spytag_strtab {
-    struct slot *slots;
-    size_t mask;                  /* slots - 1, a power of two minus one */
-    size_t n;
-    uint64_t *off;                /* start of each string in arena */
-    uint32_t *len;
-    size_t cap;                   /* of off and len */
-    char *arena;
-    size_t arena_len, arena_cap;
-};
 
 static size_t pow2_at_least(size_t n)
 {
@@ -50,9 +29,9 @@ static size_t pow2_at_least(size_t n)
     return p;
 }
 
-static struct slot *new_slots(size_t n)
+static struct spytag_strslot *new_slots(size_t n)
 {
-    struct slot *s = spytag_big_alloc(n * sizeof *s, 1);
+    struct spytag_strslot *s = spytag_big_alloc(n * sizeof *s, 1);
     size_t i;
     if (!s)
         return NULL;
@@ -79,13 +58,9 @@ static void make_key(const char *s, size_t len, uint64_t k[3])
  * the words are needed anyway), long ones go through XXH3. */
 static uint64_t key_hash(const char *s, size_t len, const uint64_t k[3])
 {
-    uint64_t h;
     if (len > INLINE_MAX)
         return XXH3_64bits(s, len);
-    h = k[0] * 0x9e3779b97f4a7c15ULL;
-    h ^= (k[1] + (h >> 29)) * 0xbf58476d1ce4e5b9ULL;
-    h ^= (k[2] + (h >> 31)) * 0x94d049bb133111ebULL;
-    return h ^ (h >> 32);
+    return spytag_strtab_hash3(k);
 }
 
 spytag_strtab *spytag_strtab_new(size_t expected)
@@ -127,13 +102,13 @@ const char *spytag_strtab_str(const spytag_strtab *t, int32_t id, size_t *len)
 }
 
 /* Returns the slot where s is, or the empty slot where it would go. */
-static struct slot *probe(const spytag_strtab *t, const char *s, size_t len,
+static struct spytag_strslot *probe(const spytag_strtab *t, const char *s, size_t len,
                           const uint64_t k[3], uint64_t h)
 {
     uint32_t tag = (uint32_t)(h >> 32);
     size_t i = (size_t)h & t->mask;
     for (;;) {
-        struct slot *sl = &t->slots[i];
+        struct spytag_strslot *sl = &t->slots[i];
         if (sl->id < 0)
             return sl;
         if (sl->tag == tag && sl->k[0] == k[0] && sl->k[1] == k[1] &&
@@ -146,24 +121,6 @@ static struct slot *probe(const spytag_strtab *t, const char *s, size_t len,
     }
 }
 
-uint64_t spytag_strtab_key(const char *s, size_t len, uint64_t k[3])
-{
-    memcpy(k, s, 24);
-    k[2] |= (uint64_t)len << 56;
-    return key_hash(s, len, k);
-}
-
-void spytag_strtab_prefetch(const spytag_strtab *t, uint64_t h)
-{
-    SPYTAG_PREFETCH(&t->slots[(size_t)h & t->mask]);
-}
-
-int32_t spytag_strtab_find_key(const spytag_strtab *t, const uint64_t k[3],
-                               uint64_t h)
-{
-    return probe(t, NULL, (size_t)(k[2] >> 56), k, h)->id;
-}
-
 int32_t spytag_strtab_find(const spytag_strtab *t, const char *s, size_t len)
 {
     uint64_t k[3];
@@ -174,7 +131,7 @@ int32_t spytag_strtab_find(const spytag_strtab *t, const char *s, size_t len)
 static int grow_slots(spytag_strtab *t)
 {
     size_t nslots = (t->mask + 1) * 2, i;
-    struct slot *s = new_slots(nslots), *old = t->slots;
+    struct spytag_strslot *s = new_slots(nslots), *old = t->slots;
     size_t oldn = t->mask + 1;
     if (!s)
         return -1;
@@ -197,7 +154,7 @@ static int grow_slots(spytag_strtab *t)
 int32_t spytag_strtab_intern(spytag_strtab *t, const char *s, size_t len)
 {
     uint64_t h, k[3];
-    struct slot *sl;
+    struct spytag_strslot *sl;
 
     make_key(s, len, k);
     h = key_hash(s, len, k);
@@ -251,33 +208,9 @@ int32_t spytag_strtab_intern(spytag_strtab *t, const char *s, size_t len)
 
 /* ---- pairs ----------------------------------------------------------------- */
 
-struct pslot {
-    uint64_t key;
-    int32_t id;                    /* -1: empty */
-    uint32_t unused;
-};
-
-struct spytag_pairtab {
-    struct pslot *slots;
-    size_t mask;
-    uint64_t *keys;                /* by id */
-    size_t n, cap;
-};
-
-uint64_t spytag_pairtab_hash(uint64_t k)
+static struct spytag_pairslot *new_pslots(size_t n)
 {
-    /* the 64-bit finaliser of MurmurHash3 */
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdULL;
-    k ^= k >> 33;
-    k *= 0xc4ceb9fe1a85ec53ULL;
-    k ^= k >> 33;
-    return k;
-}
-
-static struct pslot *new_pslots(size_t n)
-{
-    struct pslot *s = spytag_big_alloc(n * sizeof *s, 0);
+    struct spytag_pairslot *s = spytag_big_alloc(n * sizeof *s, 0);
     size_t i;
     if (!s)
         return NULL;
@@ -325,27 +258,16 @@ void spytag_pairtab_get(const spytag_pairtab *t, int32_t id, uint32_t *a,
     *b = (uint32_t)t->keys[id];
 }
 
-static struct pslot *pair_probe(const spytag_pairtab *t, uint64_t key,
+static struct spytag_pairslot *pair_probe(const spytag_pairtab *t, uint64_t key,
                                 uint64_t h)
 {
     size_t i = (size_t)h & t->mask;
     for (;;) {
-        struct pslot *sl = &t->slots[i];
+        struct spytag_pairslot *sl = &t->slots[i];
         if (sl->id < 0 || sl->key == key)
             return sl;
         i = (i + 1) & t->mask;
     }
-}
-
-void spytag_pairtab_prefetch(const spytag_pairtab *t, uint64_t h)
-{
-    SPYTAG_PREFETCH(&t->slots[(size_t)h & t->mask]);
-}
-
-int32_t spytag_pairtab_find_hashed(const spytag_pairtab *t, uint64_t key,
-                                   uint64_t h)
-{
-    return pair_probe(t, key, h)->id;
 }
 
 int32_t spytag_pairtab_find(const spytag_pairtab *t, uint32_t a, uint32_t b)
@@ -357,21 +279,21 @@ int32_t spytag_pairtab_find(const spytag_pairtab *t, uint32_t a, uint32_t b)
 int32_t spytag_pairtab_intern(spytag_pairtab *t, uint32_t a, uint32_t b)
 {
     uint64_t key = ((uint64_t)a << 32) | b, h = spytag_pairtab_hash(key);
-    struct pslot *sl = pair_probe(t, key, h);
+    struct spytag_pairslot *sl = pair_probe(t, key, h);
     if (sl->id >= 0)
         return sl->id;
     if (t->n >= 0x7fffffffu)
         return -1;
     if ((t->n + 1) * 2 > t->mask + 1) {
         size_t nslots = (t->mask + 1) * 2, i;
-        struct pslot *s = new_pslots(nslots);
+        struct spytag_pairslot *s = new_pslots(nslots);
         if (!s)
             return -1;
         free(t->slots);
         t->slots = s;
         t->mask = nslots - 1;
         for (i = 0; i < t->n; i++) {
-            struct pslot *d =
+            struct spytag_pairslot *d =
                 pair_probe(t, t->keys[i], spytag_pairtab_hash(t->keys[i]));
             d->key = t->keys[i];
             d->id = (int32_t)i;
