@@ -30,7 +30,7 @@ spytag_classifier *spytag_classifier_new(const spytag_model *m)
     if (!cl)
         return NULL;
     cl->m = m;
-    cl->acc = malloc(m->ntopics * sizeof *cl->acc);
+    cl->acc = malloc((m->ntopics + 1) * sizeof *cl->acc);
     if (!cl->acc || spytag_vecbuf_init(&cl->vb, &m->vec, &m->opt) != 0) {
         free(cl->acc);
         free(cl);
@@ -48,11 +48,93 @@ void spytag_classifier_free(spytag_classifier *cl)
     free(cl);
 }
 
+/* The decision values: acc[t] = bias[t] + sum over the document's
+ * features of w[f * T + t] * x_f, each product and sum in double, in
+ * feature order, so that every way of computing it below gives the same
+ * bits.  Topics go in chunks of CHUNK whose sums stay in registers while
+ * the features go by; a chunk of odd width reads one float past its row,
+ * which the weights' padding (or the next row) provides, into acc[T]. */
+#define CHUNK 16
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+/* the chunk's sums must be unrolled into registers */
+#define UNROLL _Pragma("GCC unroll 8")
+
+static inline __attribute__((always_inline)) void
+chunk_sse2(const float *w, size_t T, const spytag_feat *f, size_t n,
+           double *acc, const int width)
+{
+    __m128d a[CHUNK / 2];
+    size_t i;
+    int j;
+    UNROLL
+    for (j = 0; j < width / 2; j++)
+        a[j] = _mm_loadu_pd(acc + 2 * j);
+    for (i = 0; i < n; i++) {
+        const float *r = w + (size_t)f[i].index * T;
+        __m128d x = _mm_set1_pd((double)f[i].value);
+        if (i + AHEAD < n) {    /* the rows are random accesses */
+            const float *next = w + (size_t)f[i + AHEAD].index * T;
+            SPYTAG_PREFETCH(next);
+            SPYTAG_PREFETCH(next + width - 1);
+        }
+        UNROLL
+        for (j = 0; j < width / 2; j++) {
+            __m128 two = _mm_castpd_ps(
+                _mm_load_sd((const double *)(const void *)(r + 2 * j)));
+            a[j] = _mm_add_pd(a[j], _mm_mul_pd(_mm_cvtps_pd(two), x));
+        }
+    }
+    UNROLL
+    for (j = 0; j < width / 2; j++)
+        _mm_storeu_pd(acc + 2 * j, a[j]);
+}
+
+static void decision_values(const spytag_model *m, const spytag_feat *f,
+                            size_t n, double *acc)
+{
+    size_t T = m->ntopics, t0;
+    for (t0 = 0; t0 < T; t0 += CHUNK) {
+        const float *w = m->w + t0;
+        size_t left = T - t0;
+        int width = left >= CHUNK ? CHUNK : (int)(left + 1) / 2 * 2;
+        switch (width) {
+        case 16: chunk_sse2(w, T, f, n, acc + t0, 16); break;
+        case 14: chunk_sse2(w, T, f, n, acc + t0, 14); break;
+        case 12: chunk_sse2(w, T, f, n, acc + t0, 12); break;
+        case 10: chunk_sse2(w, T, f, n, acc + t0, 10); break;
+        case 8: chunk_sse2(w, T, f, n, acc + t0, 8); break;
+        case 6: chunk_sse2(w, T, f, n, acc + t0, 6); break;
+        case 4: chunk_sse2(w, T, f, n, acc + t0, 4); break;
+        default: chunk_sse2(w, T, f, n, acc + t0, 2); break;
+        }
+    }
+}
+#else
+static void decision_values(const spytag_model *m, const spytag_feat *f,
+                            size_t n, double *acc)
+{
+    size_t T = m->ntopics, t, i;
+    for (i = 0; i < n; i++) {
+        const float *w = m->w + (size_t)f[i].index * T;
+        double x = f[i].value;
+        if (i + AHEAD < n) {
+            const float *next = m->w + (size_t)f[i + AHEAD].index * T;
+            SPYTAG_PREFETCH(next);
+            SPYTAG_PREFETCH(next + T - 1);
+        }
+        for (t = 0; t < T; t++)
+            acc[t] += w[t] * x;
+    }
+}
+#endif
+
 int spytag_classify(spytag_classifier *cl, const char *text, size_t len,
                     double *scores, double *margins, unsigned char *tags)
 {
     const spytag_model *m;
-    size_t T, t, i, best = 0;
+    size_t T, t, best = 0;
     long n;
 
     if (!cl || (!text && len))
@@ -63,17 +145,7 @@ int spytag_classify(spytag_classifier *cl, const char *text, size_t len,
     cl->nfeat = n > 0 ? (size_t)n : 0;
     for (t = 0; t < T; t++)
         cl->acc[t] = m->bias[t];
-    for (i = 0; i < cl->nfeat; i++) {
-        const float *w = m->w + (size_t)cl->vb.out[i].index * T;
-        double x = cl->vb.out[i].value;
-        if (i + AHEAD < cl->nfeat) {    /* the rows are random accesses */
-            const float *next = m->w + (size_t)cl->vb.out[i + AHEAD].index * T;
-            SPYTAG_PREFETCH(next);
-            SPYTAG_PREFETCH(next + T - 1);
-        }
-        for (t = 0; t < T; t++)
-            cl->acc[t] += w[t] * x;
-    }
+    decision_values(m, cl->vb.out, cl->nfeat, cl->acc);
     for (t = 0; t < T; t++)
         if (cl->acc[t] > cl->acc[best])
             best = t;
