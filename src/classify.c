@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define AHEAD 8                 /* weight rows prefetched in advance */
+#define AHEAD 16                 /* weight rows prefetched in advance */
 
 struct spytag_classifier {
     const spytag_model *m;
@@ -145,6 +145,7 @@ int spytag_classify(spytag_classifier *cl, const char *text, size_t len,
     cl->nfeat = n > 0 ? (size_t)n : 0;
     for (t = 0; t < T; t++)
         cl->acc[t] = m->bias[t];
+    cl->acc[T] = 0.0;            /* the spare lane of an odd chunk */
     decision_values(m, cl->vb.out, cl->nfeat, cl->acc);
     for (t = 0; t < T; t++)
         if (cl->acc[t] > cl->acc[best])

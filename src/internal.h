@@ -34,6 +34,7 @@ int spytag_fail(spytag_error *err, int status, const char *file, long line,
 void *spytag_big_alloc(size_t n, int zero);
 
 #include "vocab.h"
+#include "tokenize.h"
 
 /* ---- tfidf.c: the vectoriser of a model --------------------------------- */
 
@@ -69,15 +70,16 @@ typedef struct spytag_vecbuf {
     const spytag_vectorizer *v;
     spytag_feat *out;       /* the result, ntouched entries */
     /* Tokens are looked up in batches (tfidf.c), so that the cache misses
-     * of a batch overlap: */
-    struct spytag_tokrec *toks;
-    size_t ntoks;
-    int32_t *ids;           /* per token of the batch: word id or ID_* */
-    uint64_t *pkey, *phash; /* per token: the pair it ends, if any */
+     * of a batch overlap: the tokenizer fills sink (keys, ids) */
+    spytag_toksink sink;
+    uint64_t (*keys)[3];    /* per token of the batch: its key words */
+    uint64_t *hash;         /* ... their hash */
+    int32_t *ids;           /* ... word id or ID_* */
+    uint64_t *pkey, *phash; /* ... the pair it ends, if any */
     /* Which table a short raw token is looked up in: without stemming, the
-     * vocabulary itself (and a miss is then checked against stop, the
-     * stop words); with stemming, cache, from raw token to word id (so
-     * stemming runs once per distinct raw token). */
+     * vocabulary itself, which holds the stop words too; with stemming,
+     * cache, from raw token to word id (so stemming runs once per
+     * distinct raw token). */
     int direct;
     spytag_strtab *cache;
     int32_t *cache_id;
@@ -86,10 +88,11 @@ typedef struct spytag_vecbuf {
     double *tflog;          /* 1 + ln(c) for small counts c */
 } spytag_vecbuf;
 
-/* Adds the stop words (when stopwords is set) to v->uni after its nuni
+/* Readies a complete vocabulary (after fit or load) for classification:
+ * adds the stop words (when stopwords is set) to v->uni after its nuni
  * words, so that a lookup without stemming finds a word or a stop word in
- * one probe: ids from nuni up are stop words, not features.  Called once
- * the vocabulary is complete (fit, load).  SPYTAG_OK or SPYTAG_ENOMEM. */
+ * one probe (ids from nuni up are stop words, not features), and builds
+ * the pair table's Bloom filter.  SPYTAG_OK or SPYTAG_ENOMEM. */
 int spytag_vectorizer_seal(spytag_vectorizer *v, int stopwords);
 
 int spytag_vecbuf_init(spytag_vecbuf *b, const spytag_vectorizer *v,

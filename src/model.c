@@ -545,8 +545,6 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
         r.off += l;
     }
     v->nuni = nuni;
-    if (spytag_vectorizer_seal(v, m->opt.stopwords) != SPYTAG_OK)
-        goto cleanup;
     npair = get_u32(&r);
     if (r.bad || npair > SPYTAG_MAX_VOCAB - nuni ||
         (size_t)npair * 8 > r.n - r.off)
@@ -562,6 +560,8 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
             BAD("word pair %u is repeated", i);
     }
     v->npair = npair;
+    if (spytag_vectorizer_seal(v, m->opt.stopwords) != SPYTAG_OK)
+        goto cleanup;
     nf = (size_t)nuni + npair;
     nw = nf * T;
     if ((nf + nw) * 4 != r.n - r.off)
@@ -575,6 +575,7 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
         BAD("non-finite idf");
     if (get_f32s(&r, m->w, nw) != 0)
         BAD("non-finite weight");
+    m->w[nw] = 0.0f;             /* padding: classify.c may read it */
     *out = m;
     m = NULL;
     rc = SPYTAG_OK;

@@ -25,6 +25,7 @@
 #include "tokenize.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,6 +95,7 @@ int spytag_vectorizer_seal(spytag_vectorizer *v, int stopwords)
 {
     size_t i, n;
     const char *const *stop = spytag_stopwords(&n);
+    spytag_pairtab_seal(v->pair);
     if (!stopwords)
         return SPYTAG_OK;
     for (i = 0; i < n; i++)
@@ -104,18 +106,17 @@ int spytag_vectorizer_seal(spytag_vectorizer *v, int stopwords)
 
 /* ---- classification-time vectoriser ------------------------------------ */
 
-/* Tokens are looked up BATCH at a time: as each short token comes, its
- * key is made and its slot prefetched; then the batch's word ids are
- * found (the slots have arrived by then), then the slots of the batch's
- * pairs are prefetched, then counts are bumped in token order (so the
- * vector is the same as one built token by token). */
-#define BATCH 256
-#define ID_PENDING (-3)            /* short token: look up toks[i].k */
+/* The tokenizer fills a sink of SPYTAG_SINK_CAP tokens (their key words)
+ * and calls run_batch when it is full.  run_batch hashes every short
+ * token of the batch and prefetches its slot, then finds the word ids
+ * (the slots have arrived by then), then prefetches the slots of the
+ * batch's pairs, then bumps the counts in token order (so the vector is
+ * the same as one built token by token). */
+#define BATCH SPYTAG_SINK_CAP
+#define ID_PENDING SPYTAG_SINK_PENDING
 
-struct spytag_tokrec {
-    uint64_t k[3];                 /* key words (spytag_strtab_key) */
-    uint64_t h;                    /* hash */
-};
+static void sink_full(spytag_toksink *sink);
+static int32_t sink_word(spytag_toksink *sink, const char *tok, size_t len);
 
 int spytag_vecbuf_init(spytag_vecbuf *b, const spytag_vectorizer *v,
                        const spytag_options *o)
@@ -124,10 +125,12 @@ int spytag_vecbuf_init(spytag_vecbuf *b, const spytag_vectorizer *v,
     memset(b, 0, sizeof *b);
     b->v = v;
     b->prev = -1;
-    b->count = spytag_big_alloc((nf ? nf : 1) * sizeof *b->count, 1);
-    b->touched = malloc((nf ? nf : 1) * sizeof *b->touched);
+    /* one spare count slot (run_batch), and room for it in touched */
+    b->count = spytag_big_alloc((nf + 1) * sizeof *b->count, 1);
+    b->touched = malloc((nf + 1) * sizeof *b->touched);
     b->out = malloc((nf ? nf : 1) * sizeof *b->out);
-    b->toks = malloc(BATCH * sizeof *b->toks);
+    b->keys = malloc(BATCH * sizeof *b->keys);
+    b->hash = malloc(BATCH * sizeof *b->hash);
     b->ids = malloc(BATCH * sizeof *b->ids);
     b->pkey = malloc(BATCH * sizeof *b->pkey);
     b->phash = malloc(BATCH * sizeof *b->phash);
@@ -137,14 +140,19 @@ int spytag_vecbuf_init(spytag_vecbuf *b, const spytag_vectorizer *v,
     b->tflog = malloc(TFLOG * sizeof *b->tflog);
     b->tk = spytag_tokenizer_new(o);
     b->cap = nf;
-    if (!b->count || !b->touched || !b->out || !b->toks || !b->ids ||
-        !b->pkey || !b->phash || !b->cache || !b->cache_id || !b->tflog ||
-        !b->tk)
+    if (!b->count || !b->touched || !b->out || !b->keys || !b->hash ||
+        !b->ids || !b->pkey || !b->phash || !b->cache || !b->cache_id ||
+        !b->tflog || !b->tk)
         goto oom;
     b->direct = !o->stem;
+    b->count[nf] = 1;
     b->tflog[0] = 0.0;
     for (i = 1; i < TFLOG; i++)
         b->tflog[i] = 1.0 + log((double)i);
+    b->sink.key = b->keys;
+    b->sink.id = b->ids;
+    b->sink.full = sink_full;
+    b->sink.word = sink_word;
     return SPYTAG_OK;
 oom:
     spytag_vecbuf_free(b);
@@ -158,7 +166,8 @@ void spytag_vecbuf_free(spytag_vecbuf *b)
     free(b->count);
     free(b->touched);
     free(b->out);
-    free(b->toks);
+    free(b->keys);
+    free(b->hash);
     free(b->ids);
     free(b->pkey);
     free(b->phash);
@@ -167,12 +176,6 @@ void spytag_vecbuf_free(spytag_vecbuf *b)
     free(b->tflog);
     spytag_tokenizer_free(b->tk);
     memset(b, 0, sizeof *b);
-}
-
-static inline void bump(spytag_vecbuf *b, uint32_t f)
-{
-    if (b->count[f]++ == 0)
-        b->touched[b->ntouched++] = f;
 }
 
 /* The word id (or ID_STOP, ID_NONE) of a raw token through the cache,
@@ -208,90 +211,110 @@ static int32_t word_id_cached(spytag_vecbuf *b, const char *raw, size_t len,
 }
 
 /* The word id of a short token of the batch (its slot was prefetched). */
-static inline int32_t resolve(spytag_vecbuf *b, const struct spytag_tokrec *r)
+static inline int32_t resolve(spytag_vecbuf *b, const uint64_t k[3],
+                              uint64_t h)
 {
     if (b->direct) {
         /* the vocabulary holds the stop words too, after the words
          * (spytag_vectorizer_seal) */
-        int32_t id = spytag_strtab_find_key(b->v->uni, r->k, r->h);
+        int32_t id = spytag_strtab_find_key(b->v->uni, k, h);
         return id >= (int32_t)b->v->nuni ? ID_STOP : id;
     } else {
         char raw[32];
-        size_t len = (size_t)(r->k[2] >> 56);
-        memcpy(raw, r->k, 24);
+        size_t len = (size_t)(k[2] >> 56);
+        memcpy(raw, k, 24);
         raw[len] = '\0';
         return word_id_cached(b, raw, len,
-                              spytag_strtab_find_key(b->cache, r->k, r->h));
+                              spytag_strtab_find_key(b->cache, k, h));
     }
 }
 
-/* Looks up and counts the batch's tokens. */
+/* Counts feature f, or nothing when f is the spare slot of the count
+ * array (spare): without a branch, since whether a feature is new to the
+ * document cannot be predicted.  touched[] has room for one entry more
+ * than there are features. */
+static inline void bump_any(uint32_t *count, uint32_t *touched, size_t *nt,
+                            uint32_t f)
+{
+    uint32_t c = count[f];
+    count[f] = c + 1;
+    touched[*nt] = f;
+    *nt += c == 0;
+}
+
+/* Looks up and counts the batch's tokens.  The loops avoid branches that
+ * depend on the text (stop word or not, known word or not, pair known or
+ * not), so that the lookups of many tokens are in flight at once: what
+ * is not counted goes to the spare count slot, which never looks new. */
 static void run_batch(spytag_vecbuf *b)
 {
-    const struct spytag_tokrec *t = b->toks;
     const spytag_vectorizer *v = b->v;
+    const spytag_strtab *tab = b->direct ? v->uni : b->cache;
+    uint64_t (*keys)[3] = b->keys;
     int32_t *ids = b->ids, prev = b->prev;
-    uint64_t *pkey = b->pkey, *phash = b->phash;
-    size_t n = b->ntoks, i;
+    uint64_t *hash = b->hash, *pkey = b->pkey, *phash = b->phash;
+    uint32_t *count = b->count, *touched = b->touched;
+    const uint32_t spare = (uint32_t)spytag_vectorizer_size(v);
+    const uint32_t nuni = (uint32_t)v->nuni;
+    size_t n = b->sink.n, i, nt = b->ntouched;
     int pairs = v->ngram_max >= 2;
+    const uint64_t hnone = spytag_pairtab_hash(UINT64_MAX);
 
+    for (i = 0; i < n; i++) {
+        hash[i] = spytag_strtab_hash3(keys[i]);
+        spytag_strtab_prefetch(tab, hash[i]);
+    }
     for (i = 0; i < n; i++)
         if (ids[i] == ID_PENDING)
-            ids[i] = resolve(b, &t[i]);
+            ids[i] = resolve(b, keys[i], hash[i]);
     for (i = 0; i < n; i++) {            /* the pairs each token ends */
         int32_t id = ids[i];
-        pkey[i] = UINT64_MAX;
-        if (id == ID_STOP)
-            continue;
-        if (id >= 0 && prev >= 0 && pairs) {
-            pkey[i] = (uint64_t)prev << 32 | (uint32_t)id;
-            phash[i] = spytag_pairtab_hash(pkey[i]);
-            spytag_pairtab_prefetch(v->pair, phash[i]);
-        }
-        prev = id >= 0 ? id : -1;
+        uint64_t key = (uint64_t)(uint32_t)prev << 32 | (uint32_t)id;
+        uint64_t h = spytag_pairtab_hash(key);
+        int pair = id >= 0 && prev >= 0 && pairs &&
+                   spytag_pairtab_maybe(v->pair, h);
+        pkey[i] = pair ? key : UINT64_MAX;
+        phash[i] = pair ? h : hnone;
+        spytag_pairtab_prefetch(v->pair, phash[i]);
+        /* a stop word is skipped: a pair may bridge it */
+        prev = id == ID_STOP ? prev : (id >= 0 ? id : -1);
     }
     b->prev = prev;
     for (i = 0; i < n; i++) {
-        int32_t id = ids[i];
-        if (id < 0)
-            continue;
-        bump(b, (uint32_t)id);
-        if (pkey[i] != UINT64_MAX) {
-            int32_t p = spytag_pairtab_find_hashed(v->pair, pkey[i], phash[i]);
-            if (p >= 0)
-                bump(b, (uint32_t)(v->nuni + (size_t)p));
-        }
+        int32_t id = ids[i], p;
+        bump_any(count, touched, &nt, id >= 0 ? (uint32_t)id : spare);
+        /* UINT64_MAX is no pair, so its lookup finds nothing */
+        p = spytag_pairtab_find_hashed(v->pair, pkey[i], phash[i]);
+        bump_any(count, touched, &nt, p >= 0 ? nuni + (uint32_t)p : spare);
     }
-    b->ntoks = 0;
+    b->ntouched = nt;
+    count[spare] = 1;                    /* never new, never overflows */
+    b->sink.n = 0;
 }
 
-static int vec_token(const char *raw, size_t len, void *user)
+static void sink_full(spytag_toksink *sink)
 {
-    spytag_vecbuf *b = user;
-    struct spytag_tokrec *r = &b->toks[b->ntoks];
+    run_batch((spytag_vecbuf *)(void *)((char *)sink -
+                                        offsetof(spytag_vecbuf, sink)));
+}
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (len <= SPYTAG_STRTAB_INLINE) {    /* raw is zero-padded */
-        r->h = spytag_strtab_key(raw, len, r->k);
-        spytag_strtab_prefetch(b->direct ? b->v->uni : b->cache, r->h);
-        b->ids[b->ntoks] = ID_PENDING;
-    } else
-#endif
-    {
-        b->ids[b->ntoks] =
-            word_id_cached(b, raw, len, spytag_strtab_find(b->cache, raw, len));
-    }
-    if (++b->ntoks == BATCH)
-        run_batch(b);
-    return 0;
+static int32_t sink_word(spytag_toksink *sink, const char *tok, size_t len)
+{
+    spytag_vecbuf *b = (spytag_vecbuf *)(void *)((char *)sink -
+                                                 offsetof(spytag_vecbuf, sink));
+    return word_id_cached(b, tok, len, spytag_strtab_find(b->cache, tok, len));
 }
 
 long spytag_vectorize(spytag_vecbuf *b, const char *text, size_t len)
 {
     b->ntouched = 0;
     b->prev = -1;
-    b->ntoks = 0;
-    spytag_tokenize_raw(b->tk, text, len, vec_token, b);
+    b->sink.n = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    spytag_tokenize_keys(b->tk, text, len, &b->sink);
+#else
+#error "the vectoriser's key words assume a little-endian host"
+#endif
     run_batch(b);
     weigh(b->v, b->count, b->touched, b->ntouched, b->out, b->tflog);
     return (long)b->ntouched;

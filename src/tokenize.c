@@ -384,34 +384,48 @@ static inline int is_special(unsigned char c)
     return c >= 0x80 || c == '\'';
 }
 
+/* keep[n]: the bytes of an n-byte key within its three words. */
+static const uint64_t keep[SPYTAG_STRTAB_INLINE + 1][3] = {
+#define K(n) ((n) >= 8 ? ~0ULL : (n) <= 0 ? 0ULL : ~0ULL >> (64 - 8 * (n)))
+#define ROW(n) { K(n), K((n) - 8), K((n) - 16) }
+    ROW(0), ROW(1), ROW(2), ROW(3), ROW(4), ROW(5), ROW(6), ROW(7),
+    ROW(8), ROW(9), ROW(10), ROW(11), ROW(12), ROW(13), ROW(14), ROW(15),
+    ROW(16), ROW(17), ROW(18), ROW(19), ROW(20), ROW(21), ROW(22), ROW(23),
+#undef ROW
+#undef K
+};
+
 /* Hands text[s..e) (ASCII letters and digits, at least FAST_TAIL bytes
- * before the end of the text) to fn, lowered and zero-padded as flush()
- * does; tokens of one byte or over the length limit are dropped. */
+ * before the end of the text) on, lowered: into the sink when there is
+ * one, else to fn, zero-padded as flush() does.  Tokens of one byte or
+ * over the length limit are dropped. */
 static inline int emit(spytag_tokenizer *tk, const char *text, size_t s,
-                       size_t e, spytag_token_fn fn, void *user)
+                       size_t e, spytag_toksink *sink, spytag_token_fn fn,
+                       void *user)
 {
     const uint64_t lower = 0x2020202020202020ULL;  /* letters; digits stay */
     size_t n = e - s, k;
-    uint64_t x[3];
-    if (n < 2 || n > SPYTAG_MAX_TOKEN_BYTES)
-        return 0;
-    if (n < 24) {                  /* three words, zero past the token */
+    if (n - 2 < SPYTAG_STRTAB_INLINE - 1) {        /* 2 to 23 bytes */
+        uint64_t x[3];
         memcpy(x, text + s, 24);
-        x[0] |= lower;
-        x[1] |= lower;
-        x[2] |= lower;
-        if (n < 8) {
-            x[0] &= ~0ULL >> (64 - 8 * n);
-            x[1] = x[2] = 0;
-        } else if (n < 16) {
-            x[1] &= n == 8 ? 0 : ~0ULL >> (128 - 8 * n);
-            x[2] = 0;
-        } else {
-            x[2] &= n == 16 ? 0 : ~0ULL >> (192 - 8 * n);
+        x[0] = (x[0] | lower) & keep[n][0];
+        x[1] = (x[1] | lower) & keep[n][1];
+        x[2] = (x[2] | lower) & keep[n][2];
+        if (sink) {
+            size_t j = sink->n;
+            sink->key[j][0] = x[0];
+            sink->key[j][1] = x[1];
+            sink->key[j][2] = x[2] | (uint64_t)n << 56;
+            sink->id[j] = SPYTAG_SINK_PENDING;
+            if (++sink->n == SPYTAG_SINK_CAP)
+                sink->full(sink);
+            return 0;
         }
         memcpy(tk->raw, x, 24);
         return fn(tk->raw, n, user);
     }
+    if (n < 2 || n > SPYTAG_MAX_TOKEN_BYTES)
+        return 0;
     for (k = 0; k < n; k++)
         tk->raw[k] = (char)(text[s + k] | 0x20);
     memset(tk->raw + n, 0, 24);
@@ -419,8 +433,27 @@ static inline int emit(spytag_tokenizer *tk, const char *text, size_t s,
 }
 #endif
 
-int spytag_tokenize_raw(spytag_tokenizer *tk, const char *text, size_t len,
-                        spytag_token_fn fn, void *user)
+/* fn for scalar() when tokens go to a sink. */
+static int to_sink(const char *tok, size_t len, void *user)
+{
+    spytag_toksink *sink = user;
+    size_t j = sink->n;
+    if (len <= SPYTAG_STRTAB_INLINE) {   /* tok is zero-padded */
+        memcpy(sink->key[j], tok, 24);
+        sink->key[j][2] |= (uint64_t)len << 56;
+        sink->id[j] = SPYTAG_SINK_PENDING;
+    } else {
+        sink->id[j] = sink->word(sink, tok, len);
+    }
+    if (++sink->n == SPYTAG_SINK_CAP)
+        sink->full(sink);
+    return 0;
+}
+
+/* The tokenizer: the fast path where it can (see above), scalar() for the
+ * rest.  Tokens go to the sink when there is one, else to fn. */
+static int run(spytag_tokenizer *tk, const char *text, size_t len,
+               spytag_toksink *sink, spytag_token_fn fn, void *user)
 {
     size_t pos = 0;
     int rc;
@@ -428,62 +461,98 @@ int spytag_tokenize_raw(spytag_tokenizer *tk, const char *text, size_t len,
     tk->n = 0;
     tk->nonascii = 0;
     tk->overflow = 0;
+    if (sink) {
+        fn = to_sink;
+        user = sink;
+    }
 #ifdef FAST_PATH
     {
         size_t open = SIZE_MAX;       /* start of a token running on */
         while (len - pos >= FAST_BLOCK + FAST_TAIL) {
             uint64_t sp, m = classify64(text + pos, &sp);
             size_t next = pos + FAST_BLOCK;   /* where the next block starts */
-            for (;;) {
-                size_t s, e, r;
-                if (open == SIZE_MAX) {
-                    /* the next event: a token, or a special byte before it */
-                    uint64_t before = m ? sp & ((m & -m) - 1) : sp;
-                    uint64_t high;
-                    if (!m && !sp)
-                        break;
-                    /* an apostrophe outside a token only separates */
-                    for (high = before; high; high &= high - 1)
-                        if ((unsigned char)text[pos + (size_t)__builtin_ctzll(
-                                high)] >= 0x80)
-                            break;
-                    if (high) {            /* non-ASCII outside a token */
-                        r = pos + (size_t)__builtin_ctzll(high);
-                        s = r;
-                        e = r;
-                        goto slow;
+            if (open != SIZE_MAX) {           /* a token from the last block */
+                size_t e;
+                if (!~m) {
+                    pos = next;               /* ... runs through this one */
+                    continue;
+                }
+                e = pos + (size_t)__builtin_ctzll(~m);
+                if (is_special((unsigned char)text[e])) {
+                    size_t r = open;
+                    open = SIZE_MAX;
+                    if ((rc = scalar(tk, text, len, &r, e + 1, fn, user)) != 0)
+                        return rc;
+                    if (r >= len)
+                        return SPYTAG_OK;
+                    if (r >= next) {
+                        pos = r;
+                        continue;
                     }
+                    m &= ~0ULL << (r - pos);
+                    sp &= ~0ULL << (r - pos);
+                } else {
+                    if ((rc = emit(tk, text, open, e, sink, fn, user)) != 0)
+                        return rc;
+                    open = SIZE_MAX;
+                    m &= ~0ULL << (e - pos);
+                    sp &= ~0ULL << (e - pos);
+                }
+            }
+            if (!sp) {                        /* the common case */
+                while (m) {
+                    size_t s0 = (size_t)__builtin_ctzll(m);
+                    uint64_t x = m + (m & -m);   /* run cleared, its end set */
+                    if (!x) {
+                        open = pos + s0;
+                        break;
+                    }
+                    if ((rc = emit(tk, text, pos + s0,
+                                   pos + (size_t)__builtin_ctzll(x), sink, fn,
+                                   user)) != 0)
+                        return rc;
+                    m = x & (x - 1);
+                }
+                pos = next;
+                continue;
+            }
+            for (;;) {
+                size_t s0, e, r;
+                uint64_t before = m ? sp & ((m & -m) - 1) : sp, high;
+                /* an apostrophe outside a token only separates */
+                for (high = before; high; high &= high - 1)
+                    if ((unsigned char)text[pos + (size_t)__builtin_ctzll(
+                            high)] >= 0x80)
+                        break;
+                if (high) {                   /* non-ASCII outside a token */
+                    s0 = pos + (size_t)__builtin_ctzll(high);
+                    e = s0;
+                } else {
+                    uint64_t x;
                     sp &= ~before;
                     if (!m)
                         break;
-                    s = pos + (size_t)__builtin_ctzll(m);
-                } else {
-                    s = open;
-                }
-                {
-                    uint64_t rest = ~m & (open == SIZE_MAX ? ~0ULL << (s - pos)
-                                                           : ~0ULL);
-                    if (!rest) {           /* the token runs on */
-                        open = s;
+                    s0 = pos + (size_t)__builtin_ctzll(m);
+                    x = m + (m & -m);
+                    if (!x) {
+                        open = s0;
                         break;
                     }
-                    e = pos + (size_t)__builtin_ctzll(rest);
+                    e = pos + (size_t)__builtin_ctzll(x);
+                    if (!is_special((unsigned char)text[e])) {
+                        if ((rc = emit(tk, text, s0, e, sink, fn, user)) != 0)
+                            return rc;
+                        m = x & (x - 1);
+                        sp &= ~0ULL << (e - pos);
+                        continue;
+                    }
                 }
-                open = SIZE_MAX;
-                if (is_special((unsigned char)text[e]))
-                    goto slow;
-                if ((rc = emit(tk, text, s, e, fn, user)) != 0)
-                    return rc;
-                m &= ~0ULL << (e - pos);
-                sp &= ~0ULL << (e - pos);
-                continue;
-            slow:
-                r = s;
+                r = s0;
                 if ((rc = scalar(tk, text, len, &r, e + 1, fn, user)) != 0)
                     return rc;
                 if (r >= len)
                     return SPYTAG_OK;
-                if (r >= pos + FAST_BLOCK) {
+                if (r >= next) {
                     next = r;
                     break;
                 }
@@ -497,6 +566,18 @@ int spytag_tokenize_raw(spytag_tokenizer *tk, const char *text, size_t len,
     }
 #endif
     return scalar(tk, text, len, &pos, len, fn, user);
+}
+
+int spytag_tokenize_raw(spytag_tokenizer *tk, const char *text, size_t len,
+                        spytag_token_fn fn, void *user)
+{
+    return run(tk, text, len, NULL, fn, user);
+}
+
+void spytag_tokenize_keys(spytag_tokenizer *tk, const char *text, size_t len,
+                          spytag_toksink *sink)
+{
+    (void)run(tk, text, len, sink, NULL, NULL);
 }
 
 size_t spytag_token_final(spytag_tokenizer *tk, const char *tok, size_t len,

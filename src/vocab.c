@@ -243,7 +243,22 @@ void spytag_pairtab_free(spytag_pairtab *t)
         return;
     free(t->slots);
     free(t->keys);
+    free(t->bloom);
     free(t);
+}
+
+void spytag_pairtab_seal(spytag_pairtab *t)
+{
+    size_t words = pow2_at_least(t->n / 4 + 1), i;
+    free(t->bloom);
+    t->bloom = spytag_big_alloc(words * sizeof *t->bloom, 1);
+    t->bloom_mask = words - 1;
+    if (!t->bloom)
+        return;
+    for (i = 0; i < t->n; i++) {
+        uint64_t h = spytag_pairtab_hash(t->keys[i]);
+        t->bloom[(h >> 32) & t->bloom_mask] |= spytag_pairtab_bloom_bits(h);
+    }
 }
 
 size_t spytag_pairtab_size(const spytag_pairtab *t)
@@ -309,6 +324,8 @@ int32_t spytag_pairtab_intern(spytag_pairtab *t, uint32_t a, uint32_t b)
         t->cap = cap;
     }
     t->keys[t->n] = key;
+    if (t->bloom)
+        t->bloom[(h >> 32) & t->bloom_mask] |= spytag_pairtab_bloom_bits(h);
     sl->key = key;
     sl->id = (int32_t)t->n;
     t->n++;

@@ -90,7 +90,17 @@ struct spytag_pairtab {
     size_t mask;
     uint64_t *keys;              /* by id */
     size_t n, cap;
+    /* After spytag_pairtab_seal: a Bloom filter of the pairs (two bits
+     * in one word per pair, 16 bits per pair), so that the pairs of a
+     * text that are not features, most of them, cost no cache miss in
+     * the slots. */
+    uint64_t *bloom;
+    size_t bloom_mask;           /* words - 1 */
 };
+
+/* Builds t's Bloom filter (intern keeps it up to date afterwards); left
+ * without one when memory is short, which only costs speed. */
+void spytag_pairtab_seal(spytag_pairtab *t);
 
 /* The hash of a short key from its three slot words. */
 static inline uint64_t spytag_strtab_hash3(const uint64_t k[3])
@@ -137,6 +147,23 @@ static inline uint64_t spytag_pairtab_hash(uint64_t k)
     k *= 0xc4ceb9fe1a85ec53ULL;
     k ^= k >> 33;
     return k;
+}
+
+/* 0 when the pair of hash h is certainly not in t, else 1. */
+static inline int spytag_pairtab_maybe(const spytag_pairtab *t, uint64_t h)
+{
+    uint64_t w, g;
+    if (!t->bloom)
+        return 1;
+    w = t->bloom[(h >> 32) & t->bloom_mask];
+    g = h * 0x9e3779b97f4a7c15ULL;
+    return (int)((w >> (g >> 58)) & (w >> ((g >> 52) & 63)) & 1);
+}
+
+static inline uint64_t spytag_pairtab_bloom_bits(uint64_t h)
+{
+    uint64_t g = h * 0x9e3779b97f4a7c15ULL;
+    return 1ULL << (g >> 58) | 1ULL << ((g >> 52) & 63);
 }
 
 static inline void spytag_pairtab_prefetch(const spytag_pairtab *t,
