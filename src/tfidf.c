@@ -210,23 +210,16 @@ static int32_t word_id_cached(spytag_vecbuf *b, const char *raw, size_t len,
     return id;
 }
 
-/* The word id of a short token of the batch (its slot was prefetched). */
-static inline int32_t resolve(spytag_vecbuf *b, const uint64_t k[3],
+/* The word id of a short token of the batch through the cache (its slot
+ * was prefetched), with stemming. */
+static int32_t resolve_cached(spytag_vecbuf *b, const uint64_t k[3],
                               uint64_t h)
 {
-    if (b->direct) {
-        /* the vocabulary holds the stop words too, after the words
-         * (spytag_vectorizer_seal) */
-        int32_t id = spytag_strtab_find_key(b->v->uni, k, h);
-        return id >= (int32_t)b->v->nuni ? ID_STOP : id;
-    } else {
-        char raw[32];
-        size_t len = (size_t)(k[2] >> 56);
-        memcpy(raw, k, 24);
-        raw[len] = '\0';
-        return word_id_cached(b, raw, len,
-                              spytag_strtab_find_key(b->cache, k, h));
-    }
+    char raw[32];
+    size_t len = (size_t)(k[2] >> 56);
+    memcpy(raw, k, 24);
+    raw[len] = '\0';
+    return word_id_cached(b, raw, len, spytag_strtab_find_key(b->cache, k, h));
 }
 
 /* Counts feature f, or nothing when f is the spare slot of the count
@@ -264,9 +257,19 @@ static void run_batch(spytag_vecbuf *b)
         hash[i] = spytag_strtab_hash3(keys[i]);
         spytag_strtab_prefetch(tab, hash[i]);
     }
-    for (i = 0; i < n; i++)
-        if (ids[i] == ID_PENDING)
-            ids[i] = resolve(b, keys[i], hash[i]);
+    if (b->direct) {
+        /* the vocabulary holds the stop words too, after the words
+         * (spytag_vectorizer_seal) */
+        for (i = 0; i < n; i++)
+            if (ids[i] == ID_PENDING) {
+                int32_t id = spytag_strtab_find_key_fast(tab, keys[i], hash[i]);
+                ids[i] = id >= (int32_t)nuni ? ID_STOP : id;
+            }
+    } else {
+        for (i = 0; i < n; i++)
+            if (ids[i] == ID_PENDING)
+                ids[i] = resolve_cached(b, keys[i], hash[i]);
+    }
     for (i = 0; i < n; i++) {            /* the pairs each token ends */
         int32_t id = ids[i];
         uint64_t key = (uint64_t)(uint32_t)prev << 32 | (uint32_t)id;
@@ -284,7 +287,7 @@ static void run_batch(spytag_vecbuf *b)
         int32_t id = ids[i], p;
         bump_any(count, touched, &nt, id >= 0 ? (uint32_t)id : spare);
         /* UINT64_MAX is no pair, so its lookup finds nothing */
-        p = spytag_pairtab_find_hashed(v->pair, pkey[i], phash[i]);
+        p = spytag_pairtab_find_fast(v->pair, pkey[i], phash[i]);
         bump_any(count, touched, &nt, p >= 0 ? nuni + (uint32_t)p : spare);
     }
     b->ntouched = nt;

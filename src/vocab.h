@@ -138,6 +138,21 @@ static inline int32_t spytag_strtab_find_key(const spytag_strtab *t,
     }
 }
 
+/* The same lookup, for the classification path: the home slot is
+ * decided without branches (a hit, an empty slot, or neither), so that
+ * only a collision, the rare case at this load, costs a branch. */
+static inline int32_t spytag_strtab_find_key_fast(const spytag_strtab *t,
+                                                  const uint64_t k[3],
+                                                  uint64_t h)
+{
+    const struct spytag_strslot *sl = &t->slots[(size_t)h & t->mask];
+    uint64_t diff = (sl->k[0] ^ k[0]) | (sl->k[1] ^ k[1]) | (sl->k[2] ^ k[2]);
+    int32_t id = sl->id;
+    if ((diff == 0) | (id < 0))  /* a hit, or an empty slot (id -1) */
+        return id;
+    return spytag_strtab_find_key(t, k, h);
+}
+
 static inline uint64_t spytag_pairtab_hash(uint64_t k)
 {
     /* the 64-bit finaliser of MurmurHash3 */
@@ -182,6 +197,16 @@ static inline int32_t spytag_pairtab_find_hashed(const spytag_pairtab *t,
             return sl->id;
         i = (i + 1) & t->mask;
     }
+}
+
+static inline int32_t spytag_pairtab_find_fast(const spytag_pairtab *t,
+                                               uint64_t key, uint64_t h)
+{
+    const struct spytag_pairslot *sl = &t->slots[(size_t)h & t->mask];
+    int32_t id = sl->id;
+    if ((sl->key == key) | (id < 0))  /* a hit, or an empty slot (id -1) */
+        return id;
+    return spytag_pairtab_find_hashed(t, key, h);
 }
 
 #endif
