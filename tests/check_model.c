@@ -62,7 +62,7 @@ START_TEST(test_layout)
 {
     ck_assert_uint_gt(nbytes, 8 + 4 + 8);
     ck_assert_mem_eq(bytes, "SPYTAG\x1a\n", 8);
-    ck_assert_int_eq(bytes[8], 2);                 /* version 2, LE */
+    ck_assert_int_eq(bytes[8], 3);                 /* version 3, LE */
     ck_assert_int_eq(bytes[9] | bytes[10] | bytes[11], 0);
 }
 END_TEST
@@ -316,12 +316,103 @@ START_TEST(test_future_version)
     spytag_model *m = NULL;
     spytag_error err;
     memcpy(copy, bytes, nbytes);
-    copy[8] = 3;
-    reseal(copy, nbytes);                 /* a well-formed version-3 file */
+    copy[8] = 4;
+    reseal(copy, nbytes);                 /* a well-formed version-4 file */
     ck_assert_int_eq(load(copy, nbytes, &m, &err), SPYTAG_EVERSION);
-    ck_assert_ptr_nonnull(strstr(err.message, "version 3"));
+    ck_assert_ptr_nonnull(strstr(err.message, "version 4"));
     ck_assert_ptr_null(m);
     free(copy);
+}
+END_TEST
+
+/* Where the idf section of a serialised model starts, found by walking
+ * the header, the words and the pairs; *nuni gets the number of words. */
+static size_t idf_offset(const unsigned char *b, size_t *nuni)
+{
+    size_t off = 8 + 4 + 4 + 56 + 8, t, T, i;
+    uint32_t u;
+    memcpy(&u, b + off, 4);               /* the corpus string */
+    off += 4 + u;
+    memcpy(&u, b + off, 4);
+    T = u;
+    off += 4;
+    for (t = 0; t < T; t++) {             /* name, 4 f64, u32 */
+        memcpy(&u, b + off, 4);
+        off += 4 + u + 4 * 8 + 4;
+    }
+    memcpy(&u, b + off, 4);
+    *nuni = u;
+    off += 4;
+    for (i = 0; i < *nuni; i++)
+        off += 1 + b[off];
+    memcpy(&u, b + off, 4);
+    return off + 4 + 8 * (size_t)u;
+}
+
+START_TEST(test_order_is_checked)
+{
+    /* version 3 holds the words by increasing idf: two words' idf
+     * swapped (behind a valid checksum) are refused, while the same file
+     * as version 2, where any order goes, loads, and comes back in order
+     * as version 3 */
+    unsigned char *copy = malloc(nbytes), *again = NULL;
+    size_t nuni, idf = idf_offset(bytes, &nuni), i, n;
+    spytag_model *m = NULL;
+    spytag_error err;
+    float x, y;
+    memcpy(copy, bytes, nbytes);
+    for (i = 0; i + 1 < nuni; i++) {
+        memcpy(&x, copy + idf + 4 * i, 4);
+        memcpy(&y, copy + idf + 4 * i + 4, 4);
+        ck_assert(x <= y);
+        if (x < y)
+            break;
+    }
+    ck_assert_uint_lt(i + 1, nuni);
+    memcpy(copy + idf + 4 * i, &y, 4);
+    memcpy(copy + idf + 4 * i + 4, &x, 4);
+    reseal(copy, nbytes);
+    ck_assert_int_eq(load(copy, nbytes, &m, &err), SPYTAG_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(err.message, "out of order"));
+    ck_assert_ptr_null(m);
+    copy[8] = 2;
+    reseal(copy, nbytes);
+    ck_assert_int_eq(load(copy, nbytes, &m, &err), SPYTAG_OK);
+    ck_assert_int_eq(spytag_model_serialize(m, &again, &n), SPYTAG_OK);
+    ck_assert_uint_eq(n, nbytes);
+    ck_assert_int_eq(again[8], 3);
+    spytag_model_free(m);
+    m = NULL;
+    ck_assert_int_eq(load(again, n, &m, &err), SPYTAG_OK);
+    free(again);
+    spytag_model_free(m);
+    free(copy);
+}
+END_TEST
+
+START_TEST(test_version_2_order_any)
+{
+    /* a version 2 file with the features in the old order (words in byte
+     * order, pairs by their words) loads, tags alike, and is written back
+     * in the version 3 order */
+    spytag_model *m = NULL, *m2 = NULL;
+    spytag_error err;
+    unsigned char *v3 = NULL;
+    size_t n;
+    char *a, *b;
+    const char *path = tu_data("model-v2.model");
+    ck_assert_int_eq(spytag_model_load(path, &m, &err), SPYTAG_OK);
+    ck_assert_int_eq(spytag_model_serialize(m, &v3, &n), SPYTAG_OK);
+    ck_assert_int_eq(v3[8], 3);
+    ck_assert_int_eq(load(v3, n, &m2, &err), SPYTAG_OK);
+    a = tu_tags(m, "the yacht crew and the telescope");
+    b = tu_tags(m2, "the yacht crew and the telescope");
+    ck_assert_str_eq(a, b);
+    free(a);
+    free(b);
+    free(v3);
+    spytag_model_free(m);
+    spytag_model_free(m2);
 }
 END_TEST
 
@@ -432,6 +523,8 @@ static Suite *model_suite(void)
     tcase_add_test(tc, test_every_flipped_byte);
     tcase_add_test(tc, test_future_version);
     tcase_add_test(tc, test_version_1_loads);
+    tcase_add_test(tc, test_order_is_checked);
+    tcase_add_test(tc, test_version_2_order_any);
     tcase_add_test(tc, test_bad_fields_behind_checksum);
     tcase_add_test(tc, test_resealed_flips_never_crash);
     tcase_set_timeout(tc, 300);

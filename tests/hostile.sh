@@ -432,9 +432,9 @@ for pos in 0 7 8 12 16 60 100 $((size / 2)) $((size - 20)) $((size - 9)) \
     bad_model "with byte $pos flipped" "$MB/flip-$pos.model"
 done
 cp "$M" "$MB/future.model"
-printf '\003\000\000\000' | dd of="$MB/future.model" bs=1 seek=8 conv=notrunc 2>/dev/null
-bad_model "of format version 3" "$MB/future.model"
-check "a future version is named as such" err_has "version 3"
+printf '\004\000\000\000' | dd of="$MB/future.model" bs=1 seek=8 conv=notrunc 2>/dev/null
+bad_model "of format version 4" "$MB/future.model"
+check "a future version is named as such" err_has "version 4"
 cp "$M" "$MB/future-max.model"
 printf '\377\377\377\377' | dd of="$MB/future-max.model" bs=1 seek=8 conv=notrunc 2>/dev/null
 bad_model "of format version 4294967295" "$MB/future-max.model"
