@@ -6,11 +6,11 @@
  * version comes back as version 3, which then round-trips).  Built and
  * run by fuzz/run.sh.
  *
- * Random mutations almost never keep the XXH64 checksum right, so with
+ * Random mutations almost never keep the checksum right, so with
  * FUZZ_MODEL_FIX_CHECKSUM defined (run.sh builds a second binary,
  * fuzz_model_fixsum, that way) the harness rewrites the last 8 bytes with
- * the checksum of the rest first, which lets the fuzzer reach the parser
- * behind the checksum.
+ * the checksum of the rest first (XXH3 from version 3 on, XXH64 before),
+ * which lets the fuzzer reach the parser behind the checksum.
  */
 #include "spytag.h"
 
@@ -63,7 +63,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!copy)
             abort();
         memcpy(copy, data, size);
-        sum = XXH64(copy, size - 8, 0);
+        sum = copy[8] >= 3 ? XXH3_64bits(copy, size - 8)
+                           : XXH64(copy, size - 8, 0);
         for (i = 0; i < 8; i++)
             copy[size - 8 + i] = (unsigned char)(sum >> (8 * i));
         buf = copy;

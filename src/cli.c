@@ -296,36 +296,76 @@ int cli_finish_stdout(int code)
     return code;
 }
 
-void cli_json_string(FILE *f, const char *str, size_t len)
+void cli_buf_put(cli_buf *b, const void *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->cap - b->n < n) {
+        size_t cap = b->cap ? b->cap : 256;
+        char *p;
+        while (cap - b->n < n)
+            cap *= 2;
+        p = realloc(b->p, cap);
+        if (!p) {
+            b->oom = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+}
+
+void cli_buf_puts(cli_buf *b, const char *s)
+{
+    cli_buf_put(b, s, strlen(s));
+}
+
+void cli_buf_free(cli_buf *b)
+{
+    free(b->p);
+    memset(b, 0, sizeof *b);
+}
+
+void cli_json_string(cli_buf *b, const char *str, size_t len)
 {
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
-    putc('"', f);
+    cli_buf_putc(b, '"');
     while (i < len) {
         unsigned char c = s[i];
         size_t k;
         if (c == '"' || c == '\\') {
-            putc('\\', f);
-            putc(c, f);
+            cli_buf_putc(b, '\\');
+            cli_buf_putc(b, (char)c);
             i++;
         } else if (c < 0x20) {
+            char esc[8];
             switch (c) {
-            case '\n': fputs("\\n", f); break;
-            case '\t': fputs("\\t", f); break;
-            case '\r': fputs("\\r", f); break;
-            default: fprintf(f, "\\u%04x", c); break;
+            case '\n': cli_buf_puts(b, "\\n"); break;
+            case '\t': cli_buf_puts(b, "\\t"); break;
+            case '\r': cli_buf_puts(b, "\\r"); break;
+            default:
+                snprintf(esc, sizeof esc, "\\u%04x", c);
+                cli_buf_puts(b, esc);
+                break;
             }
             i++;
         } else if (c < 0x80) {
-            putc(c, f);
-            i++;
+            size_t j = i + 1;          /* a run of plain ASCII */
+            while (j < len && s[j] >= 0x20 && s[j] < 0x80 && s[j] != '"' &&
+                   s[j] != '\\')
+                j++;
+            cli_buf_put(b, s + i, j - i);
+            i = j;
         } else if ((k = jl_utf8_seq(s + i, len - i)) != 0) {
-            fwrite(s + i, 1, k, f);
+            cli_buf_put(b, s + i, k);
             i += k;
         } else {
-            fputs("\xef\xbf\xbd", f);       /* U+FFFD */
+            cli_buf_puts(b, "\xef\xbf\xbd");       /* U+FFFD */
             i++;
         }
     }
-    putc('"', f);
+    cli_buf_putc(b, '"');
 }

@@ -110,8 +110,28 @@ double cli_now(void);
  * error, else `code`. */
 int cli_finish_stdout(int code);
 
+/* A growable output buffer, owned by one thread: formatting an answer
+ * takes many small writes, which a FILE would lock one by one.  Start
+ * from all zeros; on a failed allocation, oom is set and what follows is
+ * dropped.  cli_buf_free frees p (and accepts an empty buffer). */
+typedef struct cli_buf {
+    char *p;
+    size_t n, cap;
+    int oom;
+} cli_buf;
+void cli_buf_put(cli_buf *b, const void *s, size_t n);
+void cli_buf_puts(cli_buf *b, const char *s);
+void cli_buf_free(cli_buf *b);
+static inline void cli_buf_putc(cli_buf *b, char c)
+{
+    if (b->n < b->cap)
+        b->p[b->n++] = c;
+    else
+        cli_buf_put(b, &c, 1);
+}
+
 /* JSON string writer (RFC 8259 escaping; invalid UTF-8 becomes U+FFFD). */
-void cli_json_string(FILE *f, const char *s, size_t len);
+void cli_json_string(cli_buf *b, const char *s, size_t len);
 
 /* Subcommands. */
 int cmd_train(int argc, char **argv);

@@ -82,34 +82,63 @@ struct settings {
     long explain;             /* terms per topic, 0: off */
 };
 
-/* One document to tag. */
+/* One document to tag: a file's text, or a JSON line, which the worker
+ * that classifies it parses (so that -j N spreads the parsing too).  The
+ * buffers of an item (line, out) are kept from batch to batch. */
+enum { ITEM_FILE, ITEM_LINE, ITEM_FAILED };
+
 struct item {
-    char *name;               /* display name: path, id or FILE:LINE */
-    char *text;
+    int kind;
+    char *name;               /* ITEM_FILE, ITEM_FAILED: path or FILE:LINE */
+    char *text;               /* ITEM_FILE: the document (malloc'ed) */
     size_t len;
-    char *pass;               /* JSON Lines input members to pass through
-                                 (raw, comma-separated), or NULL */
-    int has_id;               /* pass holds an "id" member */
+    const char *src;          /* ITEM_LINE, ITEM_FAILED: the file (borrowed) */
+    long lineno;
+    char *line;               /* ITEM_LINE: the raw line, NUL-terminated */
+    size_t linelen, linecap;
     char *error;              /* why it could not be tagged, or NULL */
+    char *report;             /* its stderr message (with the error), or NULL */
     double *scores;
     unsigned char *tags;
     uint32_t *ex_feat;        /* explain: T x K features */
     double *ex_val;
     size_t *ex_n;             /* per topic */
-    char *out;                /* its output, formatted by a worker, or NULL */
-    size_t outlen;
+    cli_buf out;              /* its answer, formatted by a worker */
 };
+
+/* Buffers kept for the next item are let go when they grew past this. */
+#define KEEP_BYTES (1u << 20)
 
 static void item_clear(struct item *it)
 {
     free(it->name);
     free(it->text);
     free(it->error);
-    free(it->pass);
-    free(it->out);
-    it->name = it->text = it->error = it->pass = it->out = NULL;
-    it->has_id = 0;
-    it->len = it->outlen = 0;
+    free(it->report);
+    it->name = it->text = it->error = it->report = NULL;
+    it->len = it->linelen = 0;
+    it->kind = ITEM_FILE;
+    if (it->linecap > KEEP_BYTES) {
+        free(it->line);
+        it->line = NULL;
+        it->linecap = 0;
+    }
+    it->out.n = 0;
+    it->out.oom = 0;
+    if (it->out.cap > KEEP_BYTES)
+        cli_buf_free(&it->out);
+}
+
+static void item_free(struct item *it)
+{
+    item_clear(it);
+    free(it->line);
+    cli_buf_free(&it->out);
+    free(it->scores);
+    free(it->tags);
+    free(it->ex_n);
+    free(it->ex_feat);
+    free(it->ex_val);
 }
 
 /* ---- input sources ------------------------------------------------------ */
@@ -372,111 +401,58 @@ struct reader {
     struct lines *jf;         /* open JSON Lines source, or NULL */
     const char *jname;
     long jline;
-    char *line;
-    size_t linecap;
-    jl_record rec;
-    int failed;               /* inputs that failed */
+    int failed;               /* inputs that failed before becoming items */
 };
 
-static char *fmt_name(const char *file, long line)
+static void out_of_memory(void)
 {
-    size_t n = strlen(file) + 24;
-    char *s = malloc(n);
-    if (s)
-        snprintf(s, n, "%s:%ld", file, line);
-    return s;
+    cli_error("out of memory");
+    exit(EXIT_FATAL);
 }
 
 static char *xstrdup(const char *s)
 {
     char *p = strdup(s);
-    if (!p) {
-        cli_error("out of memory");
-        exit(EXIT_FATAL);
-    }
+    if (!p)
+        out_of_memory();
     return p;
 }
 
-/* The members of r to pass through: all but "text" and the ones the
- * output sets; NULL when none. */
-static char *passthrough(const jl_record *r, int *has_id)
+static char *fmt_name(const char *file, long line)
 {
-    static const char *const ours[] = { "text", "labels", "scores",
-                                        "explain", "error" };
-    size_t k, j, n = 0;
-    char *p;
-    *has_id = 0;
-    for (k = 0; k < r->nmembers; k++)
-        n += r->members[k].len + 1;
-    p = malloc(n + 1);
-    if (!p) {
-        cli_error("out of memory");
-        exit(EXIT_FATAL);
-    }
-    n = 0;
-    for (k = 0; k < r->nmembers; k++) {
-        const jl_member *m = &r->members[k];
-        for (j = 0; j < sizeof ours / sizeof ours[0]; j++)
-            if (jl_key_is(m, ours[j]))
-                break;
-        if (j < sizeof ours / sizeof ours[0])
-            continue;
-        if (jl_key_is(m, "id"))
-            *has_id = 1;
-        if (n)
-            p[n++] = ',';
-        memcpy(p + n, m->start, m->len);
-        n += m->len;
-    }
-    p[n] = '\0';
-    if (n == 0) {
-        free(p);
-        return NULL;
-    }
-    return p;
+    size_t n = strlen(file) + 24;
+    char *s = malloc(n);
+    if (!s)
+        out_of_memory();
+    snprintf(s, n, "%s:%ld", file, line);
+    return s;
 }
 
-/* Fills *it from one JSON line; sets it->error on a bad line. */
-static void parse_json_line(struct reader *r, const char *line, size_t len,
-                            struct item *it)
+/* Makes it a failed item named by file and line: error is why, and the
+ * report "FILE:LINE: why" and then more. */
+static void fail_line(struct item *it, const char *file, long line,
+                      const char *why, const char *more)
 {
-    char msg[300];
-    jl_record *rec = &r->rec;
-    int ok = jl_parse(rec, line, len, msg, sizeof msg) == 0;
-
-    if (ok && !rec->text) {
-        snprintf(msg, sizeof msg, "missing \"text\"");
-        ok = 0;
-    }
-    if (rec->id_val)
-        it->name = xstrdup(rec->id_val);
-    if (ok || rec->nmembers)
-        it->pass = passthrough(rec, &it->has_id);
-    if (!it->name)
-        it->name = fmt_name(r->jname, r->jline);
-    if (ok) {
-        it->len = rec->text_len;
-        it->text = malloc(it->len + 1);
-        if (!it->text) {
-            cli_error("out of memory");
-            exit(EXIT_FATAL);
-        }
-        memcpy(it->text, rec->text_val, it->len + 1);
-        return;
-    }
-    cli_error("%s:%ld: %s", r->jname, r->jline, msg);
-    it->error = xstrdup(msg);
-    r->failed++;
+    size_t n = strlen(file) + strlen(why) + strlen(more) + 32;
+    it->kind = ITEM_FAILED;
+    it->src = file;
+    it->lineno = line;
+    it->name = fmt_name(file, line);
+    it->error = xstrdup(why);
+    it->report = malloc(n);
+    if (!it->report)
+        out_of_memory();
+    snprintf(it->report, n, "%s:%ld: %s%s", file, line, why, more);
 }
 
-/* Produces the next item; returns 0 at the end of all input. */
+/* Produces the next item into *it (cleared, buffers kept); returns 0 at
+ * the end of all input. */
 static int next_item(struct reader *r, struct item *it)
 {
-    memset(it, 0, sizeof *it);
     for (;;) {
         struct source *s;
         if (r->jf) {
-            long n = read_line(r->jf, &r->line, &r->linecap);
+            long n = read_line(r->jf, &it->line, &it->linecap);
             if (n == -1 || n == -4 || n == -3) {
                 if (n == -4) {
                     cli_error("%s:%ld: read error: %s", r->jname, r->jline + 1,
@@ -494,18 +470,18 @@ static int next_item(struct reader *r, struct item *it)
             }
             r->jline++;
             if (n == -2) {
-                char msg[64];
+                char msg[80];
                 snprintf(msg, sizeof msg, "line longer than %u bytes",
                          (unsigned)SPYTAG_MAX_LINE_BYTES);
-                cli_error("%s:%ld: %s; skipped", r->jname, r->jline, msg);
-                it->name = fmt_name(r->jname, r->jline);
-                it->error = xstrdup(msg);
-                r->failed++;
+                fail_line(it, r->jname, r->jline, msg, "; skipped");
                 return 1;
             }
-            if (strspn(r->line, " \t") == (size_t)n)
+            if (strspn(it->line, " \t") == (size_t)n)
                 continue;             /* blank line: not a record */
-            parse_json_line(r, r->line, (size_t)n, it);
+            it->kind = ITEM_LINE;
+            it->linelen = (size_t)n;
+            it->src = r->jname;
+            it->lineno = r->jline;
             return 1;
         }
         if (r->next >= r->src->n)
@@ -520,10 +496,8 @@ static int next_item(struct reader *r, struct item *it)
                 continue;
             }
             r->jf = calloc(1, sizeof *r->jf);
-            if (!r->jf) {
-                cli_error("out of memory");
-                exit(EXIT_FATAL);
-            }
+            if (!r->jf)
+                out_of_memory();
             r->jf->fd = fd;
             r->jf->stream = fd == STDIN_FILENO;
             r->jname = s->path;
@@ -541,57 +515,41 @@ static int next_item(struct reader *r, struct item *it)
             e = read_all(fd, &it->text, &it->len);
             if (fd != STDIN_FILENO)
                 close(fd);
+            it->kind = ITEM_FILE;
+            it->name = xstrdup(s->path);
             if (e) {
+                char msg[600];
                 if (e == EFBIG)
-                    cli_error("'%s' is larger than %u bytes; skipped", s->path,
-                              (unsigned)SPYTAG_MAX_DOC_BYTES);
+                    snprintf(msg, sizeof msg, "'%s' is larger than %u bytes; "
+                             "skipped", s->path,
+                             (unsigned)SPYTAG_MAX_DOC_BYTES);
                 else
-                    cli_error("cannot read '%s': %s", s->path, strerror(e));
-                r->failed++;
-                it->name = xstrdup(s->path);
+                    snprintf(msg, sizeof msg, "cannot read '%s': %s", s->path,
+                             strerror(e));
+                it->kind = ITEM_FAILED;
                 it->error = xstrdup(e == EFBIG ? "file too large"
                                                : strerror(e));
-                return 1;
+                it->report = xstrdup(msg);
             }
-            it->name = xstrdup(s->path);
             return 1;
         }
     }
 }
 
-/* ---- classification workers -------------------------------------------- */
+/* ---- classification and answers ---------------------------------------- */
 
-/* The items of one batch and the topic arrays they are classified into. */
-struct batch {
-    struct item *items;
-    size_t n;
-};
-
-/* The worker threads, which live for the whole command: the main thread
- * hands them a batch (pool_start) and, while they classify it, writes the
- * previous batch and reads the next one (pool_wait collects it). */
-struct pool {
-    pthread_t th[MAX_JOBS];
-    int nthreads;
-    spytag_classifier **cls;          /* one per thread */
-    size_t **ord;                     /* per thread: scratch for output */
-    const struct settings *set;
-    pthread_mutex_t lock;
-    pthread_cond_t work, done;
-    struct batch *b;                  /* the batch being classified */
-    size_t next;                      /* its next item to claim */
-    int busy;                         /* threads still on it */
-    unsigned long gen;                /* bumped per batch handed out */
-    int quit;
+/* A worker's own state: its classifier, JSON reader and scratch. */
+struct worker_state {
+    spytag_classifier *cl;
+    jl_record rec;
+    size_t *ord;              /* T + 1 entries */
 };
 
 static void classify_item(const struct settings *set, spytag_classifier *cl,
-                          struct item *it)
+                          struct item *it, const char *text, size_t len)
 {
     size_t T = set->T, t;
-    if (it->error)
-        return;
-    spytag_classify(cl, it->text, it->len, it->scores, NULL, it->tags);
+    spytag_classify(cl, text, len, it->scores, NULL, it->tags);
     if (set->min_score >= 0) {
         if (spytag_model_multiclass(set->m)) {
             for (t = 0; t < T; t++)
@@ -635,33 +593,287 @@ static void classify_item(const struct settings *set, spytag_classifier *cl,
                               : 0;
 }
 
-static void write_tsv(FILE *f, const struct settings *set,
-                      const struct item *it, size_t *ord);
-static void write_json(FILE *f, const struct settings *set,
-                       const struct item *it, size_t *ord);
-
-/* Classifies an item and formats its output into it->out, so that the
- * main thread only has to copy it out (it->out stays NULL when memory ran
- * short: the main thread then formats it itself). */
-static void classify_format(const struct settings *set,
-                            spytag_classifier *cl, size_t *ord,
-                            struct item *it)
+static void tsv_field(cli_buf *b, const char *s)
 {
-    FILE *f;
-    classify_item(set, cl, it);
-    f = open_memstream(&it->out, &it->outlen);
-    if (!f)
-        return;
-    if (set->json)
-        write_json(f, set, it, ord);
-    else
-        write_tsv(f, set, it, ord);
-    if (fclose(f) != 0) {
-        free(it->out);
-        it->out = NULL;
-        it->outlen = 0;
+    for (; *s; s++) {
+        if (*s == '\t')
+            cli_buf_puts(b, "\\t");
+        else if (*s == '\n')
+            cli_buf_puts(b, "\\n");
+        else if (*s == '\r')
+            cli_buf_puts(b, "\\r");
+        else if (*s == '\\')
+            cli_buf_puts(b, "\\\\");
+        else
+            cli_buf_putc(b, *s);
     }
 }
+
+/* Writes a score in [0, 1] with four decimals, as printf's "%.4f" would,
+ * without printf's cost (20 calls per document add up). */
+static void put_score(cli_buf *b, double x)
+{
+    char s[6];
+    long v = (long)(x * 10000.0 + 0.5);
+    if (!(x > 0))
+        v = 0;
+    if (v >= 10000) {
+        cli_buf_put(b, "1.0000", 6);
+        return;
+    }
+    s[0] = '0';
+    s[1] = '.';
+    s[2] = (char)('0' + v / 1000);
+    s[3] = (char)('0' + v / 100 % 10);
+    s[4] = (char)('0' + v / 10 % 10);
+    s[5] = (char)('0' + v % 10);
+    cli_buf_put(b, s, 6);
+}
+
+/* Topic indices by descending score (ties by index). */
+static void order_by_score(const double *s, size_t T, size_t *ord)
+{
+    size_t i, j;
+    for (i = 0; i < T; i++) {
+        size_t k = i;
+        for (j = i; j > 0 && s[ord[j - 1]] < s[i]; j--)
+            ord[j] = ord[j - 1];
+        ord[j] = k;
+    }
+}
+
+static void write_tsv(cli_buf *b, const struct settings *set,
+                      const struct item *it, const char *name, size_t *ord)
+{
+    size_t T = set->T, t, i, first = 1;
+    char buf[2 * SPYTAG_MAX_TOKEN_BYTES + 2], num[64];
+    if (it->error)
+        return;                       /* reported on stderr */
+    tsv_field(b, name);
+    cli_buf_putc(b, '\t');
+    order_by_score(it->scores, T, ord);
+    for (i = 0; i < T; i++)
+        if (it->tags[ord[i]]) {
+            if (!first)
+                cli_buf_putc(b, ',');
+            cli_buf_puts(b, spytag_model_topic(set->m, ord[i]));
+            first = 0;
+        }
+    if (set->scores) {
+        cli_buf_putc(b, '\t');
+        for (i = 0; i < T; i++) {
+            if (i)
+                cli_buf_putc(b, ' ');
+            cli_buf_puts(b, spytag_model_topic(set->m, ord[i]));
+            cli_buf_putc(b, '=');
+            put_score(b, it->scores[ord[i]]);
+        }
+    }
+    if (set->explain > 0) {
+        cli_buf_putc(b, '\t');
+        first = 1;
+        for (i = 0; i < T; i++) {
+            t = ord[i];
+            if (!it->tags[t])
+                continue;
+            if (!first)
+                cli_buf_putc(b, ' ');
+            cli_buf_puts(b, spytag_model_topic(set->m, t));
+            cli_buf_putc(b, ':');
+            first = 0;
+            for (size_t k = 0; k < it->ex_n[t]; k++) {
+                const char *term = spytag_model_term(
+                    set->m, it->ex_feat[t * set->explain + k], buf, sizeof buf);
+                if (k)
+                    cli_buf_putc(b, ',');
+                cli_buf_puts(b, term);
+                snprintf(num, sizeof num, "=%.4f",
+                         it->ex_val[t * set->explain + k]);
+                cli_buf_puts(b, num);
+            }
+        }
+    }
+    cli_buf_putc(b, '\n');
+}
+
+/* The members of rec to pass through: all but "text" and the ones the
+ * output sets, comma-separated; *has_id is set when "id" is among them. */
+static void passthrough(cli_buf *b, const jl_record *rec, int *has_id)
+{
+    static const char *const ours[] = { "text", "labels", "scores",
+                                        "explain", "error" };
+    size_t k, j, n = 0;
+    *has_id = 0;
+    for (k = 0; k < rec->nmembers; k++) {
+        const jl_member *m = &rec->members[k];
+        for (j = 0; j < sizeof ours / sizeof ours[0]; j++)
+            if (jl_key_is(m, ours[j]))
+                break;
+        if (j < sizeof ours / sizeof ours[0])
+            continue;
+        if (jl_key_is(m, "id"))
+            *has_id = 1;
+        if (n++)
+            cli_buf_putc(b, ',');
+        cli_buf_put(b, m->start, m->len);
+    }
+}
+
+/* One JSON answer.  rec is the parsed line (NULL for a file or a line
+ * that failed before parsing); its members other than ours pass
+ * through. */
+static void write_json(cli_buf *b, const struct settings *set,
+                       const struct item *it, const char *name,
+                       const jl_record *rec, size_t *ord)
+{
+    size_t T = set->T, i, t, first = 1, mark;
+    char buf[2 * SPYTAG_MAX_TOKEN_BYTES + 2], num[64];
+    const char *topic;
+    int has_id = 0;
+
+    cli_buf_putc(b, '{');
+    mark = b->n;
+    if (rec && rec->nmembers)
+        passthrough(b, rec, &has_id);
+    if (!has_id) {
+        /* the id first: move what passed through behind it */
+        cli_buf pass = { 0 };
+        cli_buf_put(&pass, b->p + mark, b->n - mark);
+        b->n = mark;
+        cli_buf_puts(b, "\"id\":");
+        cli_json_string(b, name, strlen(name));
+        if (pass.n) {
+            cli_buf_putc(b, ',');
+            cli_buf_put(b, pass.p, pass.n);
+        }
+        b->oom |= pass.oom;
+        cli_buf_free(&pass);
+    }
+    if (it->error) {
+        cli_buf_puts(b, ",\"error\":");
+        cli_json_string(b, it->error, strlen(it->error));
+        cli_buf_puts(b, "}\n");
+        return;
+    }
+    order_by_score(it->scores, T, ord);
+    cli_buf_puts(b, ",\"labels\":[");
+    for (i = 0; i < T; i++)
+        if (it->tags[ord[i]]) {
+            topic = spytag_model_topic(set->m, ord[i]);
+            if (!first)
+                cli_buf_putc(b, ',');
+            cli_json_string(b, topic, strlen(topic));
+            first = 0;
+        }
+    cli_buf_putc(b, ']');
+    if (set->scores) {
+        cli_buf_puts(b, ",\"scores\":{");
+        for (i = 0; i < T; i++) {
+            topic = spytag_model_topic(set->m, ord[i]);
+            if (i)
+                cli_buf_putc(b, ',');
+            cli_json_string(b, topic, strlen(topic));
+            cli_buf_putc(b, ':');
+            put_score(b, it->scores[ord[i]]);
+        }
+        cli_buf_putc(b, '}');
+    }
+    if (set->explain > 0) {
+        cli_buf_puts(b, ",\"explain\":{");
+        first = 1;
+        for (i = 0; i < T; i++) {
+            t = ord[i];
+            if (!it->tags[t])
+                continue;
+            topic = spytag_model_topic(set->m, t);
+            if (!first)
+                cli_buf_putc(b, ',');
+            first = 0;
+            cli_json_string(b, topic, strlen(topic));
+            cli_buf_puts(b, ":[");
+            for (size_t k = 0; k < it->ex_n[t]; k++) {
+                const char *term = spytag_model_term(
+                    set->m, it->ex_feat[t * set->explain + k], buf, sizeof buf);
+                cli_buf_puts(b, k ? ",[" : "[");
+                cli_json_string(b, term, strlen(term));
+                snprintf(num, sizeof num, ",%.4f]",
+                         it->ex_val[t * set->explain + k]);
+                cli_buf_puts(b, num);
+            }
+            cli_buf_putc(b, ']');
+        }
+        cli_buf_putc(b, '}');
+    }
+    cli_buf_puts(b, "}\n");
+}
+
+/* Tags an item and formats its answer into it->out: a JSON line is
+ * parsed here first.  A line that fails gets its error and report. */
+static void process_item(const struct settings *set, struct worker_state *ws,
+                         struct item *it)
+{
+    const jl_record *rec = NULL;
+    const char *name = it->name, *text = it->text;
+    size_t len = it->len;
+    char *made = NULL;
+
+    if (it->kind == ITEM_LINE) {
+        char msg[300];
+        int ok = jl_parse(&ws->rec, it->line, it->linelen, msg,
+                          sizeof msg) == 0;
+        rec = &ws->rec;
+        if (ok && !rec->text) {
+            snprintf(msg, sizeof msg, "missing \"text\"");
+            ok = 0;
+        }
+        name = rec->id_val ? rec->id_val
+                           : (made = fmt_name(it->src, it->lineno));
+        if (!ok) {
+            fail_line(it, it->src, it->lineno, msg, "");
+            free(it->name);           /* the id, when the line had one */
+            it->name = NULL;
+            if (!rec->nmembers)
+                rec = NULL;
+        } else {
+            text = rec->text_val;
+            len = rec->text_len;
+        }
+    }
+    if (!it->error)
+        classify_item(set, ws->cl, it, text, len);
+    if (set->json)
+        write_json(&it->out, set, it, name, rec, ws->ord);
+    else
+        write_tsv(&it->out, set, it, name, ws->ord);
+    free(made);
+    if (it->out.oom)
+        out_of_memory();
+}
+
+/* ---- the worker pool ------------------------------------------------------ */
+
+/* The items of one batch. */
+struct batch {
+    struct item *items;
+    size_t n;
+};
+
+/* The worker threads, which live for the whole command: the main thread
+ * hands them a batch (pool_start) and, while they tag it, writes the
+ * previous batch and reads the next one (pool_wait collects it). */
+struct pool {
+    pthread_t th[MAX_JOBS];
+    int nthreads;
+    struct worker_state *ws;          /* one per thread (one when none) */
+    const struct settings *set;
+    pthread_mutex_t lock;
+    pthread_cond_t work, done;
+    struct batch *b;                  /* the batch being tagged */
+    size_t next;                      /* its next item to claim */
+    int busy;                         /* threads still on it */
+    unsigned long gen;                /* bumped per batch handed out */
+    int quit;
+};
 
 struct worker_arg {
     struct pool *p;
@@ -686,8 +898,7 @@ static void *worker(void *arg)
         while (p->next < b->n) {
             size_t i = p->next++;
             pthread_mutex_unlock(&p->lock);
-            classify_format(p->set, p->cls[wa->id], p->ord[wa->id],
-                            &b->items[i]);
+            process_item(p->set, &p->ws[wa->id], &b->items[i]);
             pthread_mutex_lock(&p->lock);
         }
         if (--p->busy == 0)
@@ -697,13 +908,13 @@ static void *worker(void *arg)
     return NULL;
 }
 
-/* Hands b to the workers; with no threads, classifies it here. */
+/* Hands b to the workers; with no threads, tags it here. */
 static void pool_start(struct pool *p, struct batch *b)
 {
     size_t k;
     if (p->nthreads == 0) {
         for (k = 0; k < b->n; k++)
-            classify_item(p->set, p->cls[0], &b->items[k]);
+            process_item(p->set, &p->ws[0], &b->items[k]);
         return;
     }
     pthread_mutex_lock(&p->lock);
@@ -715,7 +926,7 @@ static void pool_start(struct pool *p, struct batch *b)
     pthread_mutex_unlock(&p->lock);
 }
 
-/* Waits until the batch handed out last is classified. */
+/* Waits until the batch handed out last is tagged. */
 static void pool_wait(struct pool *p)
 {
     if (p->nthreads == 0)
@@ -738,177 +949,9 @@ static void pool_stop(struct pool *p)
     pthread_mutex_unlock(&p->lock);
     for (i = 0; i < p->nthreads; i++)
         pthread_join(p->th[i], NULL);
-    p->nthreads = 0;
 }
 
-/* ---- output --------------------------------------------------------------- */
-
-static void tsv_field(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        if (*s == '\t')
-            fputs("\\t", f);
-        else if (*s == '\n')
-            fputs("\\n", f);
-        else if (*s == '\r')
-            fputs("\\r", f);
-        else if (*s == '\\')
-            fputs("\\\\", f);
-        else
-            putc(*s, f);
-    }
-}
-
-/* Writes a score in [0, 1] with four decimals, as fprintf(f, "%.4f") would,
- * without printf's cost (20 calls per document add up). */
-static void put_score(FILE *f, double x)
-{
-    char b[7];
-    long v = (long)(x * 10000.0 + 0.5);
-    if (!(x > 0))
-        v = 0;
-    if (v >= 10000) {
-        fputs("1.0000", f);
-        return;
-    }
-    b[0] = '0';
-    b[1] = '.';
-    b[2] = (char)('0' + v / 1000);
-    b[3] = (char)('0' + v / 100 % 10);
-    b[4] = (char)('0' + v / 10 % 10);
-    b[5] = (char)('0' + v % 10);
-    b[6] = '\0';
-    fputs(b, f);
-}
-
-/* Topic indices by descending score (ties by index). */
-static void order_by_score(const double *s, size_t T, size_t *ord)
-{
-    size_t i, j;
-    for (i = 0; i < T; i++) {
-        size_t k = i;
-        for (j = i; j > 0 && s[ord[j - 1]] < s[i]; j--)
-            ord[j] = ord[j - 1];
-        ord[j] = k;
-    }
-}
-
-static void write_tsv(FILE *f, const struct settings *set,
-                      const struct item *it, size_t *ord)
-{
-    size_t T = set->T, t, i, first = 1;
-    char buf[2 * SPYTAG_MAX_TOKEN_BYTES + 2];
-    if (it->error)
-        return;                       /* reported on stderr */
-    tsv_field(f, it->name);
-    putc('\t', f);
-    order_by_score(it->scores, T, ord);
-    for (i = 0; i < T; i++)
-        if (it->tags[ord[i]]) {
-            fprintf(f, "%s%s", first ? "" : ",", spytag_model_topic(set->m, ord[i]));
-            first = 0;
-        }
-    if (set->scores) {
-        putc('\t', f);
-        for (i = 0; i < T; i++) {
-            if (i)
-                putc(' ', f);
-            fputs(spytag_model_topic(set->m, ord[i]), f);
-            putc('=', f);
-            put_score(f, it->scores[ord[i]]);
-        }
-    }
-    if (set->explain > 0) {
-        putc('\t', f);
-        first = 1;
-        for (i = 0; i < T; i++) {
-            t = ord[i];
-            if (!it->tags[t])
-                continue;
-            fprintf(f, "%s%s:", first ? "" : " ", spytag_model_topic(set->m, t));
-            first = 0;
-            for (size_t k = 0; k < it->ex_n[t]; k++) {
-                const char *term = spytag_model_term(
-                    set->m, it->ex_feat[t * set->explain + k], buf, sizeof buf);
-                fprintf(f, "%s%s=%.4f", k ? "," : "", term,
-                       it->ex_val[t * set->explain + k]);
-            }
-        }
-    }
-    putc('\n', f);
-}
-
-static void write_json(FILE *f, const struct settings *set,
-                       const struct item *it, size_t *ord)
-{
-    size_t T = set->T, i, t, first = 1;
-    char buf[2 * SPYTAG_MAX_TOKEN_BYTES + 2];
-    const char *topic;
-
-    putc('{', f);
-    if (!it->has_id) {
-        fputs("\"id\":", f);
-        cli_json_string(f, it->name, strlen(it->name));
-        if (it->pass)
-            putc(',', f);
-    }
-    if (it->pass)
-        fputs(it->pass, f);
-    if (it->error) {
-        fputs(",\"error\":", f);
-        cli_json_string(f, it->error, strlen(it->error));
-        fputs("}\n", f);
-        return;
-    }
-    order_by_score(it->scores, T, ord);
-    fputs(",\"labels\":[", f);
-    for (i = 0; i < T; i++)
-        if (it->tags[ord[i]]) {
-            topic = spytag_model_topic(set->m, ord[i]);
-            if (!first)
-                putc(',', f);
-            cli_json_string(f, topic, strlen(topic));
-            first = 0;
-        }
-    putc(']', f);
-    if (set->scores) {
-        fputs(",\"scores\":{", f);
-        for (i = 0; i < T; i++) {
-            topic = spytag_model_topic(set->m, ord[i]);
-            if (i)
-                putc(',', f);
-            cli_json_string(f, topic, strlen(topic));
-            putc(':', f);
-            put_score(f, it->scores[ord[i]]);
-        }
-        putc('}', f);
-    }
-    if (set->explain > 0) {
-        fputs(",\"explain\":{", f);
-        first = 1;
-        for (i = 0; i < T; i++) {
-            t = ord[i];
-            if (!it->tags[t])
-                continue;
-            topic = spytag_model_topic(set->m, t);
-            if (!first)
-                putc(',', f);
-            first = 0;
-            cli_json_string(f, topic, strlen(topic));
-            fputs(":[", f);
-            for (size_t k = 0; k < it->ex_n[t]; k++) {
-                const char *term = spytag_model_term(
-                    set->m, it->ex_feat[t * set->explain + k], buf, sizeof buf);
-                fprintf(f, "%s[", k ? "," : "");
-                cli_json_string(f, term, strlen(term));
-                fprintf(f, ",%.4f]", it->ex_val[t * set->explain + k]);
-            }
-            putc(']', f);
-        }
-        putc('}', f);
-    }
-    fputs("}\n", f);
-}
+/* ---- batches ------------------------------------------------------------------ */
 
 /* Whether the next item would wait for standard input to deliver more. */
 static int would_wait(const struct reader *rd)
@@ -917,50 +960,37 @@ static int would_wait(const struct reader *rd)
     return in && in->stream && in->pos == in->len && !in->eof;
 }
 
-/* Reads up to max items (and BATCH_BYTES of text) into b.  From a stream,
- * a batch also ends where the input has nothing more ready, so that
- * answers do not wait for lines that have not come yet. */
+/* Reads up to max items (and BATCH_BYTES of input) into b.  From a
+ * stream, a batch also ends where the input has nothing more ready, so
+ * that answers do not wait for lines that have not come yet. */
 static void fill_batch(struct reader *rd, struct batch *b, size_t max)
 {
     size_t bytes = 0;
     for (b->n = 0; b->n < max && bytes < BATCH_BYTES; b->n++) {
+        struct item *it = &b->items[b->n];
         if (b->n > 0 && would_wait(rd))
             break;
-        struct item *it = &b->items[b->n];
-        double *sc = it->scores;
-        unsigned char *tg = it->tags;
-        uint32_t *ef = it->ex_feat;
-        double *ev = it->ex_val;
-        size_t *en = it->ex_n;
-        struct item fresh;
-        if (!next_item(rd, &fresh))
+        if (!next_item(rd, it))
             break;
-        *it = fresh;
-        it->scores = sc;
-        it->tags = tg;
-        it->ex_feat = ef;
-        it->ex_val = ev;
-        it->ex_n = en;
-        bytes += it->len;
+        bytes += it->len + it->linelen;
     }
 }
 
-/* Writes b's answers in order and empties it; -1 on a write error (errno
- * set). */
-static int write_batch(const struct settings *set, struct batch *b,
-                       size_t *ord, size_t *tagged, size_t *done,
-                       cli_progress *prog)
+/* Writes b's answers and reports in order, counts the failed items in
+ * *failed, and empties b; -1 on a write error (errno set). */
+static int write_batch(struct batch *b, size_t *tagged, size_t *done,
+                       int *failed, cli_progress *prog)
 {
     size_t k;
     for (k = 0; k < b->n; k++) {
         struct item *it = &b->items[k];
-        *tagged += !it->error;
-        if (it->out)               /* formatted by a worker */
-            fwrite(it->out, 1, it->outlen, stdout);
-        else if (set->json)
-            write_json(stdout, set, it, ord);
+        if (it->report)
+            cli_error("%s", it->report);
+        if (it->error)
+            (*failed)++;
         else
-            write_tsv(stdout, set, it, ord);
+            (*tagged)++;
+        fwrite(it->out.p, 1, it->out.n, stdout);
         item_clear(it);
     }
     *done += b->n;
@@ -980,15 +1010,15 @@ int cmd_classify(int argc, char **argv)
     struct reader rd;
     struct batch bt[2], *running = NULL;
     struct pool pool;
-    int pool_ready = 0, cur = 0, j;
+    int pool_ready = 0, cur = 0, j, failed = 0;
     spytag_model *m = NULL;
     spytag_error err;
     cli_progress prog;
     const char *model = NULL;
     long jobs = 1;
     int ch, jsonl = 0, fmt_given = 0, quiet = 0, force = 0, rc, i;
-    int code = EXIT_FATAL, walk_failed = 0;
-    size_t done = 0, tagged = 0, k, batch_max = 0, *ord = NULL;
+    int code = EXIT_FATAL, walk_failed = 0, nws = 0;
+    size_t done = 0, tagged = 0, k, batch_max = 0;
     struct worker_arg wa[MAX_JOBS];
 
     memset(&set, 0, sizeof set);
@@ -1085,7 +1115,7 @@ int cmd_classify(int argc, char **argv)
     }
 
     /* two batches, so that one is written and the next read while the
-     * workers classify the other, and the workers' classifiers */
+     * workers tag the other, and the workers' own state */
     batch_max = jobs > 1 ? BATCH_ITEMS : 1;
     for (j = 0; j < 2; j++) {
         bt[j].items = calloc(batch_max, sizeof *bt[j].items);
@@ -1093,9 +1123,9 @@ int cmd_classify(int argc, char **argv)
             goto oom;
         for (k = 0; k < batch_max; k++) {
             struct item *it = &bt[j].items[k];
-            it->scores = malloc(set.T * sizeof *it->scores);
-            it->tags = malloc(set.T);
-            it->ex_n = calloc(set.T, sizeof *it->ex_n);
+            it->scores = malloc((set.T + 1) * sizeof *it->scores);
+            it->tags = malloc(set.T + 1);
+            it->ex_n = calloc(set.T + 1, sizeof *it->ex_n);
             it->ex_feat = malloc(set.T * (size_t)(set.explain + 1) *
                                  sizeof *it->ex_feat);
             it->ex_val = malloc(set.T * (size_t)(set.explain + 1) *
@@ -1105,15 +1135,19 @@ int cmd_classify(int argc, char **argv)
                 goto oom;
         }
     }
-    pool.cls = calloc((size_t)jobs, sizeof *pool.cls);
-    pool.ord = calloc((size_t)jobs, sizeof *pool.ord);
-    ord = malloc((set.T + 1) * sizeof *ord);
-    if (!pool.cls || !pool.ord || !ord)
+    pool.ws = calloc((size_t)jobs, sizeof *pool.ws);
+    if (!pool.ws)
         goto oom;
-    for (i = 0; i < jobs; i++)
-        if (!(pool.cls[i] = spytag_classifier_new(m)) ||
-            !(pool.ord[i] = malloc((set.T + 1) * sizeof *pool.ord[i])))
+    for (nws = 0; nws < jobs; nws++) {
+        struct worker_state *ws = &pool.ws[nws];
+        ws->cl = spytag_classifier_new(m);
+        ws->ord = malloc((set.T + 1) * sizeof *ws->ord);
+        if (!ws->cl || !ws->ord) {
+            spytag_classifier_free(ws->cl);
+            free(ws->ord);
             goto oom;
+        }
+    }
     pool.set = &set;
     pthread_mutex_init(&pool.lock, NULL);
     pthread_cond_init(&pool.work, NULL);
@@ -1136,18 +1170,18 @@ int cmd_classify(int argc, char **argv)
         if (running && would_wait(&rd)) {
             /* the input is slow: answer what is in before waiting */
             pool_wait(&pool);
-            if (write_batch(&set, running, ord, &tagged, &done, &prog) != 0)
+            if (write_batch(running, &tagged, &done, &failed, &prog) != 0)
                 goto write_error;
             running = NULL;
         }
         fill_batch(&rd, b, batch_max);
         if (pool.nthreads == 0) {
-            /* one thread: classify and answer before reading on, so that a
+            /* one thread: tag and answer before reading on, so that a
              * stream gets each answer as soon as its line is in */
             if (b->n == 0)
                 break;
             pool_start(&pool, b);
-            if (write_batch(&set, b, ord, &tagged, &done, &prog) != 0)
+            if (write_batch(b, &tagged, &done, &failed, &prog) != 0)
                 goto write_error;
             continue;
         }
@@ -1156,7 +1190,7 @@ int cmd_classify(int argc, char **argv)
         if (b->n > 0)
             pool_start(&pool, b);
         if (running &&
-            write_batch(&set, running, ord, &tagged, &done, &prog) != 0)
+            write_batch(running, &tagged, &done, &failed, &prog) != 0)
             goto write_error;
         if (b->n == 0)
             break;
@@ -1164,12 +1198,11 @@ int cmd_classify(int argc, char **argv)
         cur ^= 1;
     }
     cli_progress_done(&prog);
-    code = (rd.failed || walk_failed) ? EXIT_SOME_FAILED : EXIT_OK;
-    if (rd.failed + walk_failed)
-        cli_error("%d input%s failed; %zu document%s tagged",
-                  rd.failed + walk_failed,
-                  rd.failed + walk_failed == 1 ? "" : "s", tagged,
-                  tagged == 1 ? "" : "s");
+    failed += rd.failed + walk_failed;
+    code = failed ? EXIT_SOME_FAILED : EXIT_OK;
+    if (failed)
+        cli_error("%d input%s failed; %zu document%s tagged", failed,
+                  failed == 1 ? "" : "s", tagged, tagged == 1 ? "" : "s");
     code = cli_finish_stdout(code);
     goto cleanup;
 write_error:
@@ -1184,25 +1217,17 @@ cleanup:
     for (j = 0; j < 2; j++) {
         if (!bt[j].items)
             continue;
-        for (k = 0; k < batch_max; k++) {
-            item_clear(&bt[j].items[k]);
-            free(bt[j].items[k].scores);
-            free(bt[j].items[k].tags);
-            free(bt[j].items[k].ex_n);
-            free(bt[j].items[k].ex_feat);
-            free(bt[j].items[k].ex_val);
-        }
+        for (k = 0; k < batch_max; k++)
+            item_free(&bt[j].items[k]);
         free(bt[j].items);
     }
-    if (pool.cls) {
-        for (i = 0; i < jobs; i++)
-            spytag_classifier_free(pool.cls[i]);
-        free(pool.cls);
-    }
-    if (pool.ord) {
-        for (i = 0; i < jobs; i++)
-            free(pool.ord[i]);
-        free(pool.ord);
+    if (pool.ws) {
+        for (i = 0; i < nws; i++) {
+            spytag_classifier_free(pool.ws[i].cl);
+            free(pool.ws[i].ord);
+            jl_record_free(&pool.ws[i].rec);
+        }
+        free(pool.ws);
     }
     if (pool_ready) {
         pthread_mutex_destroy(&pool.lock);
@@ -1212,14 +1237,11 @@ cleanup:
     for (k = 0; k < src.n; k++)
         free(src.v[k].path);
     free(src.v);
-    free(ord);
-    free(rd.line);
     if (rd.jf) {
         if (rd.jf->fd != STDIN_FILENO)
             close(rd.jf->fd);
         free(rd.jf);
     }
-    jl_record_free(&rd.rec);
     spytag_model_free(m);
     return code;
 }

@@ -80,7 +80,12 @@ static void print_json(const spytag_eval *ev, const char *mode)
         sfp += fp;
         sfn += fn;
         printf("%s{\"topic\": ", t ? ", " : "");
-        cli_json_string(stdout, name, strlen(name));
+        {
+            cli_buf b = { 0 };
+            cli_json_string(&b, name, strlen(name));
+            fwrite(b.p, 1, b.n, stdout);
+            cli_buf_free(&b);
+        }
         printf(", \"precision\": %.6f, \"recall\": %.6f, \"f1\": %.6f, "
                "\"support\": %zu, \"tp\": %zu, \"fp\": %zu, \"fn\": %zu}",
                p, r, f, tp + fn, tp, fp, fn);

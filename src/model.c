@@ -21,7 +21,7 @@
  *                       (word ids)
  *   idf        f32 x (U + P)
  *   weights    f32 x ((U + P) x T), feature-major: w[f * T + t]
- *   checksum   u64      XXH64 (seed 0) of every byte before it
+ *   checksum   u64      XXH3-64 (no seed) of every byte before it
  *
  * Feature f < U is word f; feature U + p is pair p.  A topic's decision
  * value is bias + sum over features of weight x tf-idf value; it is
@@ -36,7 +36,8 @@
  * of the count, IDF and weight arrays.  The order is checked on loading.
  *
  * Version 2 is the same with any order of the words and the pairs (but no
- * repeats); version 1 is version 2 without the u32 nb (which is then 0).
+ * repeats) and an XXH64 (seed 0) checksum, which is slower to verify;
+ * version 1 is version 2 without the u32 nb (which is then 0).
  * Both are still read, and written back as version 3.  nb only records
  * how the weights were trained: they already include the naive Bayes
  * scaling, so classification does not use it.
@@ -292,28 +293,21 @@ cleanup:
 /* 1 when v's features are in the version 3 order (loading checks it). */
 static int in_feature_order(const spytag_vectorizer *v)
 {
+    const spytag_strtab *u = v->uni;
+    const uint64_t *keys = v->pair->keys;
+    const float *idf = v->idf;
     size_t nu = v->nuni, np = v->npair, i;
-    for (i = 1; i < nu; i++) {
-        struct word_rank a, b;
-        a.idf = v->idf[i - 1];
-        a.s = spytag_strtab_str(v->uni, (int32_t)(i - 1), &a.len);
-        b.idf = v->idf[i];
-        b.s = spytag_strtab_str(v->uni, (int32_t)i, &b.len);
-        if (cmp_word_rank(&a, &b) >= 0)
+    for (i = 1; i < nu; i++)
+        if (idf[i - 1] > idf[i] ||
+            (idf[i - 1] == idf[i] &&
+             cmp_bytes(u->arena + u->off[i - 1], u->len[i - 1],
+                       u->arena + u->off[i], u->len[i]) >= 0))
             return 0;
-    }
-    for (i = 1; i < np; i++) {
-        struct pair_rank a, b;
-        uint32_t x, y;
-        a.idf = v->idf[nu + i - 1];
-        spytag_pairtab_get(v->pair, (int32_t)(i - 1), &x, &y);
-        a.key = (uint64_t)x << 32 | y;
-        b.idf = v->idf[nu + i];
-        spytag_pairtab_get(v->pair, (int32_t)i, &x, &y);
-        b.key = (uint64_t)x << 32 | y;
-        if (cmp_pair_rank(&a, &b) >= 0)
+    idf += nu;
+    for (i = 1; i < np; i++)
+        if (idf[i - 1] > idf[i] ||
+            (idf[i - 1] == idf[i] && keys[i - 1] >= keys[i]))
             return 0;
-    }
     return 1;
 }
 
@@ -376,7 +370,7 @@ int spytag_model_serialize(const spytag_model *m, unsigned char **buf,
     free(order);
     free(newid);
     if (!b.oom)
-        put_u64(&b, XXH64(b.p, b.n, 0));
+        put_u64(&b, XXH3_64bits(b.p, b.n));
     if (b.oom) {
         free(b.p);
         return SPYTAG_ENOMEM;
@@ -564,7 +558,7 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
     spytag_vectorizer *v;
     uint32_t version, flags, T, t, nuni, npair, i;
     size_t nf, nw;
-    uint64_t sum;
+    uint64_t sum, *pkeys = NULL;
     int rc = SPYTAG_ENOMEM;
 
     *out = NULL;
@@ -589,7 +583,8 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
         for (i = 0; i < 8; i++)
             sum |= (uint64_t)x[i] << (8 * i);
     }
-    if (XXH64(buf, len - 8, 0) != sum)
+    if ((version >= 3 ? XXH3_64bits(buf, len - 8) : XXH64(buf, len - 8, 0)) !=
+        sum)
         return spytag_fail(err, SPYTAG_ECHECKSUM, name, 0,
                            "checksum mismatch: the model is truncated or "
                            "corrupt");
@@ -680,14 +675,21 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
         (size_t)npair * 8 > r.n - r.off)
         BAD("bad number of word pairs");
     v->pair = spytag_pairtab_new(npair);
-    if (!v->pair)
+    pkeys = malloc(((size_t)npair + 1) * sizeof *pkeys);
+    if (!v->pair || !pkeys)
         goto cleanup;
     for (i = 0; i < npair; i++) {
         uint32_t a = get_u32(&r), b = get_u32(&r);
         if (a >= nuni || b >= nuni)
             BAD("word pair %u names a missing word", i);
-        if (spytag_pairtab_intern(v->pair, a, b) != (int32_t)i)
-            BAD("word pair %u is repeated", i);
+        pkeys[i] = (uint64_t)a << 32 | b;
+    }
+    {
+        long rep = spytag_pairtab_add_all(v->pair, pkeys, npair);
+        if (rep == -2)
+            goto cleanup;
+        if (rep >= 0)
+            BAD("word pair %ld is repeated", rep);
     }
     v->npair = npair;
     if (spytag_vectorizer_seal(v, m->opt.stopwords) != SPYTAG_OK)
@@ -714,6 +716,7 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
 cleanup:
     if (rc == SPYTAG_ENOMEM)
         spytag_fail(err, rc, name, 0, "out of memory");
+    free(pkeys);
     spytag_model_free(m);
     return rc;
 }

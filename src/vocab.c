@@ -291,6 +291,33 @@ int32_t spytag_pairtab_find(const spytag_pairtab *t, uint32_t a, uint32_t b)
     return pair_probe(t, key, spytag_pairtab_hash(key))->id;
 }
 
+long spytag_pairtab_add_all(spytag_pairtab *t, const uint64_t *keys, size_t n)
+{
+    enum { AHEAD = 16 };
+    size_t i;
+    if (t->n != 0 || (n + 1) * 2 > t->mask + 1)
+        return -2;                    /* not an empty table of that size */
+    t->keys = malloc((n + 1) * sizeof *t->keys);
+    if (!t->keys)
+        return -2;
+    t->cap = n + 1;
+    for (i = 0; i < n && i < AHEAD; i++)
+        spytag_pairtab_prefetch(t, spytag_pairtab_hash(keys[i]));
+    for (i = 0; i < n; i++) {
+        uint64_t h = spytag_pairtab_hash(keys[i]);
+        struct spytag_pairslot *sl = pair_probe(t, keys[i], h);
+        if (i + AHEAD < n)
+            spytag_pairtab_prefetch(t, spytag_pairtab_hash(keys[i + AHEAD]));
+        if (sl->id >= 0)
+            return (long)i;           /* repeated */
+        sl->key = keys[i];
+        sl->id = (int32_t)i;
+        t->keys[i] = keys[i];
+        t->n = i + 1;
+    }
+    return -1;
+}
+
 int32_t spytag_pairtab_intern(spytag_pairtab *t, uint32_t a, uint32_t b)
 {
     uint64_t key = ((uint64_t)a << 32) | b, h = spytag_pairtab_hash(key);

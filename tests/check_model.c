@@ -41,10 +41,12 @@ static int load(const unsigned char *buf, size_t len, spytag_model **m,
     return spytag_model_load_buffer(buf, len, "test.model", m, err);
 }
 
-/* Recomputes the trailing checksum of a serialised model. */
+/* Recomputes the trailing checksum of a serialised model (XXH3 from
+ * version 3 on, XXH64 before). */
 static void reseal(unsigned char *buf, size_t len)
 {
-    uint64_t h = XXH64(buf, len - 8, 0);
+    uint64_t h = buf[8] >= 3 ? XXH3_64bits(buf, len - 8)
+                             : XXH64(buf, len - 8, 0);
     int i;
     for (i = 0; i < 8; i++)
         buf[len - 8 + i] = (unsigned char)(h >> (8 * i));
