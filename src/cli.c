@@ -139,6 +139,16 @@ int cli_train_option(const char *cmd, int c, const char *arg,
             goto bad;
         o->tune_folds = (int)l;
         return 0;
+    case 1015:
+        if (strcmp(arg, "auto") == 0)
+            o->tune_method = SPYTAG_AUTO;
+        else if (strcmp(arg, "folds") == 0)
+            o->tune_method = SPYTAG_TUNE_FOLDS;
+        else if (strcmp(arg, "loo") == 0)
+            o->tune_method = SPYTAG_TUNE_LOO;
+        else
+            goto bad;
+        return 0;
     case 1010: o->multiclass = 0; return 0;
     case 1011: o->multiclass = 1; return 0;
     case 1012:

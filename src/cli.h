@@ -57,6 +57,7 @@ int cli_parse_double(const char *s, double lo, double hi, double *out);
     { "nb", no_argument, NULL, 1013 }, \
     { "no-nb", no_argument, NULL, 1014 }, \
     { "tune-folds", required_argument, NULL, 1009 }, \
+    { "tune-method", required_argument, NULL, 1015 }, \
     { "multi-label", no_argument, NULL, 1010 }, \
     { "multi-class", no_argument, NULL, 1011 }, \
     { "seed", required_argument, NULL, 1012 }, \
@@ -75,6 +76,10 @@ int cli_parse_double(const char *s, double lo, double hi, double *out);
     "  --nb, --no-nb      scale features per topic by naive Bayes ratios\n" \
     "                     (NBSVM; dcd solver only; default on)\n" \
     "  --tune-folds K     folds for thresholds and scores, 0 = off (def. 3)\n" \
+    "  --tune-method M    where the out-of-fold values for them come from:\n" \
+    "                     folds (K fold models), loo (leave-one-out estimate,\n" \
+    "                     dcd only, no extra training) or auto (default: loo\n" \
+    "                     from 1000 documents on, folds below)\n" \
     "  --multi-label, --multi-class  force the kind of model (default:\n" \
     "                     multi-class when every document has one topic)\n" \
     "  --seed N           fixes folds and solver shuffles (default 1)\n" \

@@ -66,14 +66,14 @@ int cmd_info(int argc, char **argv)
     printf("vocabulary:  %zu terms\n", spytag_model_vocab_size(m));
     printf("settings:    ngram=%d min-df=%d max-df=%g stem=%s stopwords=%s\n"
            "             solver=%s C=%g balanced=%s nb=%s tune-folds=%d "
-           "seed=%lu\n",
+           "tune-method=%s seed=%lu\n",
            o.ngram_max, o.min_df, o.max_df, o.stem ? "yes" : "no",
            o.stopwords ? "yes" : "no",
            o.solver == SPYTAG_SOLVER_LIBSVM      ? "libsvm"
            : o.solver == SPYTAG_SOLVER_LIBLINEAR ? "liblinear"
                                                  : "dcd", o.C,
            o.balanced ? "yes" : "no", o.nb ? "yes" : "no", o.tune_folds,
-           o.seed);
+           o.tune_method == SPYTAG_TUNE_LOO ? "loo" : "folds", o.seed);
     printf("topics:      %zu\n", spytag_model_ntopics(m));
     feat = malloc((size_t)nterms * sizeof *feat);
     wt = malloc((size_t)nterms * sizeof *wt);

@@ -10,7 +10,7 @@
  *   flags      u32      bit 0: multi-class (exactly one topic per document)
  *   settings   u32 stopwords, u32 stem, u32 ngram_max, u32 min_df,
  *              f64 max_df, u32 solver, f64 C, u32 balanced,
- *              u32 tune_folds, u64 seed, u32 nb
+ *              u32 tune_folds, u64 seed, u32 nb, u32 tune_method
  *   ndocs      u64      training documents
  *   corpus     str      where the training corpus came from
  *   ntopics    u32      T, then T times:
@@ -37,10 +37,11 @@
  *
  * Version 2 is the same with any order of the words and the pairs (but no
  * repeats) and an XXH64 (seed 0) checksum, which is slower to verify;
- * version 1 is version 2 without the u32 nb (which is then 0).
- * Both are still read, and written back as version 3.  nb only records
- * how the weights were trained: they already include the naive Bayes
- * scaling, so classification does not use it.
+ * neither has tune_method (it is then 0, fold models); version 1 is
+ * version 2 without the u32 nb (which is then 0).
+ * Both are still read, and written back as version 3.  nb and
+ * tune_method only record how the model was trained: the weights already
+ * include the naive Bayes scaling, so classification uses neither.
  *
  * Nothing in the file depends on the time, the machine or the locale, so
  * training the same corpus with the same settings gives the same bytes.
@@ -335,6 +336,7 @@ int spytag_model_serialize(const spytag_model *m, unsigned char **buf,
     put_u32(&b, (uint32_t)m->opt.tune_folds);
     put_u64(&b, (uint64_t)m->opt.seed);
     put_u32(&b, (uint32_t)m->opt.nb);
+    put_u32(&b, (uint32_t)m->opt.tune_method);
     put_u64(&b, (uint64_t)m->ndocs);
     put_str(&b, m->corpus ? m->corpus : "");
     put_u32(&b, (uint32_t)m->ntopics);
@@ -607,8 +609,10 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
         o.tune_folds = (int)get_u32(&r);
         o.seed = (unsigned long)get_u64(&r);
         o.nb = version >= 2 ? (int)get_u32(&r) : 0;
+        o.tune_method = version >= 3 ? (int)get_u32(&r) : SPYTAG_TUNE_FOLDS;
         if (r.bad || o.stopwords > 1 || o.stem > 1 || o.ngram_max < 1 ||
-            o.ngram_max > 2 || o.solver > 2 || o.nb > 1)
+            o.ngram_max > 2 || o.solver > 2 || o.nb > 1 ||
+            (unsigned)o.tune_method > SPYTAG_TUNE_LOO)
             return spytag_fail(err, SPYTAG_EFORMAT, name, 0,
                                "bad settings block");
         {

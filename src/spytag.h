@@ -82,6 +82,8 @@ typedef struct spytag_error {
 enum { SPYTAG_SOLVER_LIBLINEAR = 0, SPYTAG_SOLVER_LIBSVM = 1,
        SPYTAG_SOLVER_DCD = 2 };
 enum { SPYTAG_AUTO = -1 };
+enum { SPYTAG_TUNE_FOLDS = 0, SPYTAG_TUNE_LOO = 1 };
+#define SPYTAG_LOO_MIN_DOCS 1000
 
 typedef void (*spytag_progress_fn)(void *user, const char *stage,
                                    size_t done, size_t total);
@@ -103,8 +105,16 @@ typedef struct spytag_options {
                              that topic (NBSVM); the stored weights include
                              the scaling, so classifying costs the same.
                              The dcd solver only; ignored by the others */
-    int tune_folds;       /* inner folds for thresholds and calibration;
-                             0 keeps threshold 0 and an identity-like score */
+    int tune_folds;       /* thresholds and calibration from out-of-fold
+                             decision values (k >= 2) or not at all (0:
+                             threshold 0 and an identity-like score) */
+    int tune_method;      /* where those values come from:
+                             SPYTAG_TUNE_FOLDS: k fold models per topic;
+                             SPYTAG_TUNE_LOO: the leave-one-out estimate
+                             of the full model (dcd solver only; no extra
+                             training); SPYTAG_AUTO: LOO from
+                             SPYTAG_LOO_MIN_DOCS documents on (dcd), folds
+                             below */
     int multiclass;       /* 1: exactly one topic per doc (the best);
                              0: any number; SPYTAG_AUTO: 1 when every
                              training document has exactly one label */

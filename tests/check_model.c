@@ -138,6 +138,7 @@ START_TEST(test_options_survive)
     ck_assert_int_eq(got.tune_folds, 2);
     ck_assert_uint_eq(got.seed, 123456789);
     ck_assert_int_eq(got.nb, 0);
+    ck_assert_int_eq(got.tune_method, SPYTAG_TUNE_FOLDS);
     /* a stemming model stems at classification time too */
     {
         char *a = tu_tags(m2, "astronomer telescopes observatories");
@@ -331,7 +332,7 @@ END_TEST
  * the header, the words and the pairs; *nuni gets the number of words. */
 static size_t idf_offset(const unsigned char *b, size_t *nuni)
 {
-    size_t off = 8 + 4 + 4 + 56 + 8, t, T, i;
+    size_t off = 8 + 4 + 4 + 60 + 8, t, T, i;
     uint32_t u;
     memcpy(&u, b + off, 4);               /* the corpus string */
     off += 4 + u;
@@ -377,9 +378,11 @@ START_TEST(test_order_is_checked)
     ck_assert_int_eq(load(copy, nbytes, &m, &err), SPYTAG_EFORMAT);
     ck_assert_ptr_nonnull(strstr(err.message, "out of order"));
     ck_assert_ptr_null(m);
+    /* as version 2: no tune_method after nb (at byte 72) */
+    memmove(copy + 72, copy + 76, nbytes - 76);
     copy[8] = 2;
-    reseal(copy, nbytes);
-    ck_assert_int_eq(load(copy, nbytes, &m, &err), SPYTAG_OK);
+    reseal(copy, nbytes - 4);
+    ck_assert_int_eq(load(copy, nbytes - 4, &m, &err), SPYTAG_OK);
     ck_assert_int_eq(spytag_model_serialize(m, &again, &n), SPYTAG_OK);
     ck_assert_uint_eq(n, nbytes);
     ck_assert_int_eq(again[8], 3);
@@ -420,8 +423,9 @@ END_TEST
 
 START_TEST(test_version_1_loads)
 {
-    /* version 1 is version 2 without the u32 nb after the seed (at byte
-     * 8 + 4 + 4 + 52 = 68): it loads, with nb 0, and classifies alike */
+    /* version 1 is version 3 without the u32 nb and u32 tune_method after
+     * the seed (at byte 8 + 4 + 4 + 52 = 68), and with an XXH64 checksum:
+     * it loads, with nb 0, and classifies alike */
     unsigned char *v1 = malloc(nbytes);
     spytag_model *m = NULL;
     spytag_options got;
@@ -430,10 +434,10 @@ START_TEST(test_version_1_loads)
     spytag_model_options(model, &got);
     ck_assert_int_eq(got.nb, 1);             /* the default */
     memcpy(v1, bytes, 68);
-    memcpy(v1 + 68, bytes + 72, nbytes - 72);
+    memcpy(v1 + 68, bytes + 76, nbytes - 76);
     v1[8] = 1;
-    reseal(v1, nbytes - 4);
-    ck_assert_int_eq(load(v1, nbytes - 4, &m, &err), SPYTAG_OK);
+    reseal(v1, nbytes - 8);
+    ck_assert_int_eq(load(v1, nbytes - 8, &m, &err), SPYTAG_OK);
     spytag_model_options(m, &got);
     ck_assert_int_eq(got.nb, 0);
     a = tu_tags(m, "astronomer telescopes observatories");

@@ -340,6 +340,47 @@ START_TEST(test_no_tuning)
 }
 END_TEST
 
+START_TEST(test_loo_tuning)
+{
+    /* the fixture (22 documents) is below SPYTAG_LOO_MIN_DOCS: auto tunes
+     * with fold models; forced, the leave-one-out estimate tunes instead,
+     * gives other thresholds, tags the fixture texts alike, is recorded in
+     * the model, and is the same on 1 and 4 threads */
+    spytag_corpus *c = tu_fixture_corpus();
+    spytag_model *folds = NULL, *loo = NULL, *loo4 = NULL;
+    spytag_options o, got;
+    unsigned char *x, *y;
+    size_t nx, ny, t, differ = 0;
+    spytag_options_init(&o);
+    ck_assert_int_eq(o.tune_method, SPYTAG_AUTO);
+    ck_assert_int_eq(spytag_train(c, &o, &folds, NULL), SPYTAG_OK);
+    spytag_model_options(folds, &got);
+    ck_assert_int_eq(got.tune_method, SPYTAG_TUNE_FOLDS);
+    o.tune_method = SPYTAG_TUNE_LOO;
+    o.threads = 1;
+    ck_assert_int_eq(spytag_train(c, &o, &loo, NULL), SPYTAG_OK);
+    spytag_model_options(loo, &got);
+    ck_assert_int_eq(got.tune_method, SPYTAG_TUNE_LOO);
+    assert_expected_tags(loo);
+    for (t = 0; t < spytag_model_ntopics(loo); t++)
+        differ += spytag_model_threshold(loo, t) !=
+                  spytag_model_threshold(folds, t);
+    ck_assert_uint_gt(differ, 0);
+    o.threads = 4;
+    ck_assert_int_eq(spytag_train(c, &o, &loo4, NULL), SPYTAG_OK);
+    serialize(loo, &x, &nx);
+    serialize(loo4, &y, &ny);
+    ck_assert_uint_eq(nx, ny);
+    ck_assert_msg(memcmp(x, y, nx) == 0, "-j 4 differs from -j 1");
+    free(x);
+    free(y);
+    spytag_model_free(folds);
+    spytag_model_free(loo);
+    spytag_model_free(loo4);
+    spytag_corpus_free(c);
+}
+END_TEST
+
 START_TEST(test_topic_without_positive)
 {
     spytag_corpus *c = tu_fixture_corpus();
@@ -419,7 +460,7 @@ START_TEST(test_bad_settings)
     spytag_options o;
     spytag_error err;
     int i;
-    for (i = 0; i < 9; i++) {
+    for (i = 0; i < 11; i++) {
         spytag_options_init(&o);
         switch (i) {
         case 0: o.ngram_max = 3; break;
@@ -431,6 +472,11 @@ START_TEST(test_bad_settings)
         case 6: o.tune_folds = 21; break;
         case 7: o.solver = 3; break;
         case 8: o.nb = 2; break;
+        case 9: o.tune_method = 2; break;
+        case 10:              /* leave-one-out needs the dcd solver */
+            o.tune_method = SPYTAG_TUNE_LOO;
+            o.solver = SPYTAG_SOLVER_LIBLINEAR;
+            break;
         }
         ck_assert_msg(spytag_train(c, &o, &m, &err) == SPYTAG_EINVAL,
                       "setting %d accepted", i);
@@ -622,6 +668,7 @@ static Suite *train_suite(void)
     tcase_add_test(tc, test_threads_same_bytes);
     tcase_add_test(tc, test_nb_scaling);
     tcase_add_test(tc, test_no_tuning);
+    tcase_add_test(tc, test_loo_tuning);
     tcase_add_test(tc, test_progress_called);
     tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
