@@ -550,9 +550,13 @@ int spytag_train(const spytag_corpus *c, const spytag_options *o,
     return spytag_train_subset(c, NULL, o, out, err);
 }
 
-/* Topics are independent: worker threads take them in turn.  Each topic's
- * solver runs get a seed made from the options' seed, the topic and the
- * fold, so the model is the same whatever the number of threads. */
+/* Topics are independent: worker threads take them in turn, GROUP
+ * consecutive topics at a time, whose weights they gather before writing
+ * them into the feature-major model side by side (one cache line per
+ * feature, instead of one per feature and topic).  Each topic's solver
+ * runs get a seed made from the options' seed, the topic and the fold, so
+ * the model is the same whatever the number of threads. */
+#define GROUP 8
 struct topic_job {
     const struct problem_data *p;
     const spytag_options *o;
@@ -580,13 +584,13 @@ struct nb_space {
 
 static void train_topic(struct topic_job *job, size_t t, double *w,
                         double *oof, unsigned char *sel, double *alpha,
-                        const struct nb_space *nb)
+                        const struct nb_space *nb, float *stage, size_t lane)
 {
     const struct problem_data *p = job->p;
     const spytag_options *o = job->o;
     spytag_model *m = job->m;
     const unsigned char *y = job->Y + t * job->n;
-    size_t i, n = job->n, T = job->T;
+    size_t i, n = job->n;
     uint64_t base = (uint64_t)o->seed * 1000003u + (uint64_t)t * 101u;
     double b;
     int f, k = job->k;
@@ -610,25 +614,27 @@ static void train_topic(struct topic_job *job, size_t t, double *w,
     if (fit_binary(ps, y, NULL, o, 1000, base, NULL, warm ? alpha : NULL, w,
                    &b) != 0)
         goto failed;
+    if (k >= 2 && job->loo) {
+        /* leave-one-out estimate: alpha are the full model's (by document)
+         * and w its weights, still on the rows the SVM saw (scaled) */
+        for (i = 0; i < n; i++) {
+            const spytag_feat *xs = ps->rows[i];
+            double sq = 1.0, mg = b, yi = y[i] ? 1.0 : -1.0;
+            uint32_t j;
+            for (j = 0; j < ps->rowlen[i]; j++) {
+                sq += (double)xs[j].value * xs[j].value;
+                mg += (double)xs[j].value * w[xs[j].index];
+            }
+            oof[i] = mg - LOO_RHO * alpha[i] * yi * sq;
+        }
+    }
     if (job->df)
         for (i = 0; i < job->nf; i++)
             w[i] *= nb->r[i];
     for (i = 0; i < job->nf; i++)
-        m->w[i * T + t] = (float)w[p->fmap ? p->fmap[i] : i];
+        stage[i * GROUP + lane] = (float)w[p->fmap ? p->fmap[i] : i];
     m->bias[t] = b;
-    if (k >= 2 && job->loo) {
-        /* leave-one-out estimate: alpha are the full model's (by document)
-         * and w its weights on the plain rows */
-        for (i = 0; i < n; i++) {
-            const spytag_feat *xs = ps->rows[i];
-            double sq = 1.0, yi = y[i] ? 1.0 : -1.0;
-            uint32_t j;
-            for (j = 0; j < ps->rowlen[i]; j++)
-                sq += (double)xs[j].value * xs[j].value;
-            oof[i] = dot(p->rows[i], p->rowlen[i], w) + m->bias[t] -
-                     LOO_RHO * alpha[i] * yi * sq;
-        }
-    } else if (k >= 2) {
+    if (k >= 2 && !job->loo) {
         for (f = 0; f < k; f++) {
             for (i = 0; i < n; i++)
                 sel[i] = job->fold[i] != f;
@@ -676,6 +682,7 @@ static void *topic_worker(void *arg)
     double *oof = malloc((job->n + 1) * sizeof *oof);
     unsigned char *sel = malloc(job->n + 1);
     double *alpha = malloc((job->n + 1) * sizeof *alpha);
+    float *stage = spytag_big_alloc((job->nf + 1) * GROUP * sizeof *stage, 0);
     struct nb_space nb = { NULL, NULL, NULL, NULL };
 
     if (job->df) {
@@ -684,7 +691,7 @@ static void *topic_worker(void *arg)
         nb.rows = malloc((job->n + 1) * sizeof *nb.rows);
         nb.buf = malloc((job->nnz + 1) * sizeof *nb.buf);
     }
-    if (!w || !oof || !sel || !alpha ||
+    if (!w || !oof || !sel || !alpha || !stage ||
         (job->df && (!nb.r || !nb.pos || !nb.rows || !nb.buf))) {
         pthread_mutex_lock(&job->lock);
         job->oom = 1;
@@ -692,25 +699,36 @@ static void *topic_worker(void *arg)
         goto out;
     }
     for (;;) {
-        size_t t;
+        size_t first, K, t, f, T = job->T;
         pthread_mutex_lock(&job->lock);
-        t = job->next++;
-        if (t < job->T && job->o->progress)  /* one caller thread at a time */
-            job->o->progress(job->o->progress_user, "training", job->done,
-                             job->T);
+        first = job->next;
+        job->next += GROUP;
         pthread_mutex_unlock(&job->lock);
-        if (t >= job->T || job->oom)
+        if (first >= T || job->oom)
             break;
-        train_topic(job, t, w, oof, sel, alpha, &nb);
-        pthread_mutex_lock(&job->lock);
-        job->done++;
-        pthread_mutex_unlock(&job->lock);
+        K = T - first < GROUP ? T - first : GROUP;
+        for (t = 0; t < K; t++) {
+            pthread_mutex_lock(&job->lock);
+            if (job->o->progress)        /* one caller thread at a time */
+                job->o->progress(job->o->progress_user, "training",
+                                 job->done, T);
+            pthread_mutex_unlock(&job->lock);
+            train_topic(job, first + t, w, oof, sel, alpha, &nb, stage, t);
+            pthread_mutex_lock(&job->lock);
+            job->done++;
+            pthread_mutex_unlock(&job->lock);
+        }
+        /* the group's weights into the model, a row of K at a time */
+        for (f = 0; f < job->nf; f++)
+            memcpy(job->m->w + f * T + first, stage + f * GROUP,
+                   K * sizeof *stage);
     }
 out:
     free(w);
     free(oof);
     free(sel);
     free(alpha);
+    free(stage);
     free(nb.r);
     free(nb.pos);
     free(nb.rows);
