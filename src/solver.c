@@ -53,12 +53,13 @@ static inline double dot_row(const spytag_feat *x, uint32_t len,
 
 int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
                      size_t n, size_t nf, const unsigned char *y,
-                     const unsigned char *sel, double C_pos, double C_neg,
+                     const unsigned char *sel, const uint32_t *weight,
+                     double C_pos, double C_neg,
                      double eps, int max_passes, uint64_t seed,
                      const double *alpha_in, double *alpha_out, double *w,
                      double *bias)
 {
-    double *alpha = NULL, *qd = NULL;
+    double *alpha = NULL, *qd = NULL, *dg = NULL;
     uint32_t *index = NULL;
     size_t l = 0, i, active, s;
     double pgmax_old = INFINITY;
@@ -75,10 +76,12 @@ int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
     alpha = calloc(l + 1, sizeof *alpha);
     qd = malloc((l + 1) * sizeof *qd);
     index = malloc((l + 1) * sizeof *index);
+    dg = malloc((l + 1) * sizeof *dg);
     wf = calloc(nf + 1, sizeof *wf);
-    if (!alpha || !qd || !index || !wf) {
+    if (!alpha || !qd || !index || !wf || !dg) {
         free(alpha);
         free(qd);
+        free(dg);
         free(index);
         free(wf);
         return -1;
@@ -90,7 +93,9 @@ int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
             continue;
         for (j = 0; j < rowlen[i]; j++)
             sq += (double)rows[i][j].value * rows[i][j].value;
-        qd[s] = sq + (y[i] ? diag_pos : diag_neg);
+        /* a row standing for k documents costs k times as much */
+        dg[s] = (y[i] ? diag_pos : diag_neg) / (weight ? weight[i] : 1);
+        qd[s] = sq + dg[s];
         index[s] = (uint32_t)i;
         s++;
     }
@@ -103,6 +108,7 @@ int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
         if (!pos) {
             free(alpha);
             free(qd);
+            free(dg);
             free(index);
             free(wf);
             return -1;
@@ -136,7 +142,7 @@ int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
                 uint32_t d = index[s], j, p = pos[d];
                 const spytag_feat *x = rows[d];
                 double yi = y[d] ? 1.0 : -1.0, g = 0.0, pg = 0.0;
-                double diag = y[d] ? diag_pos : diag_neg;
+                double diag = dg[p];
                 g = dot_row(x, rowlen[d], wf);
                 g = (g + b) * yi - 1.0 + alpha[p] * diag;
                 if (alpha[p] == 0.0) {
@@ -191,6 +197,7 @@ int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
     *bias = b;
     free(alpha);
     free(qd);
+    free(dg);
     free(index);
     return 0;
 }

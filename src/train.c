@@ -49,6 +49,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 void spytag_options_init(spytag_options *o)
 {
@@ -220,7 +221,10 @@ double spytag_best_threshold(const double *dec, const unsigned char *y,
 /* ---- solvers ------------------------------------------------------------- */
 
 struct problem_data {
-    size_t n;                 /* documents */
+    size_t n;                 /* rows: documents, or distinct ones when
+                                 identical documents were merged */
+    uint32_t *weight;         /* per row, the documents it stands for
+                                 (NULL: one each) */
     size_t nf;                /* features */
     spytag_feat **rows;
     uint32_t *rowlen;
@@ -249,6 +253,7 @@ static void problem_free(struct problem_data *p)
     }
     free(p->rowlen);
     free(p->fmap);
+    free(p->weight);
 }
 
 /* Gives the features new ids in order of decreasing document frequency
@@ -285,6 +290,123 @@ static int renumber_features(struct problem_data *p)
     free(start);
     free(df);
     return 0;
+}
+
+/* ---- identical documents ----------------------------------------------- */
+
+struct row_key {
+    uint64_t h;
+    size_t doc;
+};
+
+static int cmp_row_key(const void *a, const void *b)
+{
+    const struct row_key *x = a, *y = b;
+    if (x->h != y->h)
+        return x->h < y->h ? -1 : 1;
+    return (x->doc > y->doc) - (x->doc < y->doc);
+}
+
+/* 1 when documents a and b have the same vector and the same topics. */
+static int same_doc(const struct problem_data *p, const unsigned char *Y,
+                    size_t T, size_t a, size_t b)
+{
+    size_t t;
+    if (p->rowlen[a] != p->rowlen[b] ||
+        memcmp(p->rows[a], p->rows[b], p->rowlen[a] * sizeof *p->rows[a]))
+        return 0;
+    for (t = 0; t < T; t++)
+        if (Y[t * p->n + a] != Y[t * p->n + b])
+            return 0;
+    return 1;
+}
+
+/* Documents with the same vector and the same topics are one row of the
+ * dual problem, whose cost is C times their number (p->weight): the same
+ * SVM, since the loss of k equal documents is k times the loss of one,
+ * with k times fewer coordinates to update.  Corpora built from news
+ * feeds hold many copies of a story (and bench/scale's 100k corpus
+ * repeats each document about three times).  The rows keep the order of
+ * their first document, so a corpus without copies gives the same problem
+ * as before and *row_of stays NULL; otherwise *row_of (n entries) gets
+ * each document's row, and *Y is rewritten for the rows.  0, or -1 when
+ * out of memory. */
+static int merge_identical(struct problem_data *p, unsigned char **Y,
+                           size_t T, uint32_t **row_of)
+{
+    size_t n = p->n, i, j, u = 0, t;
+    struct row_key *key = malloc((n + 1) * sizeof *key);
+    uint32_t *rep = malloc((n + 1) * sizeof *rep);
+    uint32_t *of = malloc((n + 1) * sizeof *of);
+    uint32_t *weight = NULL;
+    unsigned char *Yu = NULL;
+
+    *row_of = NULL;
+    if (!key || !rep || !of)
+        goto oom;
+    for (i = 0; i < n; i++) {
+        uint64_t h = XXH3_64bits(p->rows[i],
+                                 p->rowlen[i] * sizeof *p->rows[i]);
+        for (t = 0; t < T; t++)
+            if ((*Y)[t * n + i])
+                h = (h ^ (t + 1)) * 0x9e3779b97f4a7c15ULL;
+        key[i].h = h;
+        key[i].doc = i;
+        rep[i] = (uint32_t)i;          /* the first document like it */
+    }
+    qsort(key, n, sizeof *key, cmp_row_key);
+    for (i = 0; i < n; i = j) {        /* groups of equal hashes */
+        for (j = i + 1; j < n && key[j].h == key[i].h; j++) {
+            size_t k;
+            for (k = i; k < j; k++)
+                if (rep[key[k].doc] == key[k].doc &&
+                    same_doc(p, *Y, T, key[k].doc, key[j].doc)) {
+                    rep[key[j].doc] = (uint32_t)key[k].doc;
+                    break;
+                }
+        }
+    }
+    for (i = 0; i < n; i++)
+        u += rep[i] == i;
+    if (u == n) {                      /* nothing to merge */
+        free(key);
+        free(rep);
+        free(of);
+        return 0;
+    }
+    weight = calloc(u + 1, sizeof *weight);
+    Yu = calloc(T * u + 1, 1);
+    if (!weight || !Yu)
+        goto oom;
+    for (i = 0, j = 0; i < n; i++) {   /* j: rows so far */
+        if (rep[i] == i) {
+            of[i] = (uint32_t)j;
+            for (t = 0; t < T; t++)
+                Yu[t * u + j] = (*Y)[t * n + i];
+            p->rows[j] = p->rows[i];
+            p->rowlen[j] = p->rowlen[i];
+            j++;
+        } else {
+            of[i] = of[rep[i]];
+            free(p->rows[i]);
+        }
+        weight[of[i]]++;
+    }
+    free(*Y);
+    *Y = Yu;
+    p->n = u;
+    p->weight = weight;
+    *row_of = of;
+    free(key);
+    free(rep);
+    return 0;
+oom:
+    free(key);
+    free(rep);
+    free(of);
+    free(weight);
+    free(Yu);
+    return -1;
 }
 
 static int problem_build(struct problem_data *p, int solver)
@@ -346,12 +468,12 @@ static int fit_binary(const struct problem_data *p, const unsigned char *y,
         return -1;
     memset(w, 0, p->nf * sizeof *w);
     *bias = 0.0;
-    for (i = 0; i < p->n; i++)
-        if (!sel || sel[i])
-            npos += y[i] ? 1 : 0;
-    for (i = 0; i < p->n; i++)
-        if (!sel || sel[i])
-            k++;
+    for (i = 0; i < p->n; i++)        /* documents, copies included */
+        if (!sel || sel[i]) {
+            size_t c = p->weight ? p->weight[i] : 1;
+            npos += y[i] ? c : 0;
+            k += c;
+        }
     if (npos == 0 || npos == k) {
         /* one class only: a constant decision */
         *bias = npos ? 1.0 : -1.0;
@@ -365,7 +487,8 @@ static int fit_binary(const struct problem_data *p, const unsigned char *y,
     if (o->solver == SPYTAG_SOLVER_DCD) {
         double C = o->C > 0 ? o->C : 1.0;
         rc = spytag_dcd_solve(p->rows, p->rowlen, p->n, p->nf, y, sel,
-                              C * weights[0], C, 0.1, max_passes, seed,
+                              p->weight, C * weights[0], C, 0.1, max_passes,
+                              seed,
                               alpha_in, alpha_out, w, bias);
         free(yy);
         return rc;
@@ -488,11 +611,12 @@ static void nb_ratios(const struct problem_data *p, const unsigned char *y,
     uint32_t j;
 
     memset(pos, 0, nf * sizeof *pos);
-    for (i = 0; i < p->n; i++)
+    for (i = 0; i < p->n; i++)        /* documents, copies included */
         if (y[i]) {
+            double c = p->weight ? p->weight[i] : 1.0;
             for (j = 0; j < p->rowlen[i]; j++)
-                pos[p->rows[i][j].index] += 1.0;
-            npos += p->rowlen[i];
+                pos[p->rows[i][j].index] += c;
+            npos += p->rowlen[i] * (size_t)c;
         }
     sp = (double)npos + NB_ALPHA * (double)nf;
     sq = (double)(nnz - npos) + NB_ALPHA * (double)nf;
@@ -566,7 +690,10 @@ struct topic_job {
                                     NULL when off */
     const double *lq;            /* ln(df + NB_ALPHA) per feature */
     size_t nnz;                  /* entries in all rows */
-    size_t n, nf, T;
+    size_t n, nf, T;             /* rows (see merge_identical), features,
+                                    topics */
+    size_t ndocs;                /* documents */
+    const uint32_t *row_of;      /* each document's row; NULL: the same */
     int k;
     int loo;                     /* out-of-fold values by leave-one-out */
     pthread_mutex_t lock;
@@ -584,7 +711,8 @@ struct nb_space {
 
 static void train_topic(struct topic_job *job, size_t t, double *w,
                         double *oof, unsigned char *sel, double *alpha,
-                        const struct nb_space *nb, float *stage, size_t lane)
+                        const struct nb_space *nb, float *stage, size_t lane,
+                        double *ex_oof, unsigned char *ex_y)
 {
     const struct problem_data *p = job->p;
     const spytag_options *o = job->o;
@@ -651,17 +779,29 @@ static void train_topic(struct topic_job *job, size_t t, double *w,
         }
     }
     if (k >= 2) {
+        const double *dv = oof;
+        const unsigned char *yv = y;
+        size_t nv = n;
+        if (job->row_of) {               /* one value per document */
+            for (i = 0; i < job->ndocs; i++) {
+                ex_oof[i] = oof[job->row_of[i]];
+                ex_y[i] = y[job->row_of[i]];
+            }
+            dv = ex_oof;
+            yv = ex_y;
+            nv = job->ndocs;
+        }
         if (m->multiclass) {
             m->threshold[t] = 0.0;
         } else {
-            double f1, thr = spytag_best_threshold(oof, y, n, &f1);
+            double f1, thr = spytag_best_threshold(dv, yv, nv, &f1);
             /* SCut.FBR (Yang, 2001): a threshold whose held-out F1 is poor
              * comes from too few positives to trust; keep the SVM's own
              * boundary (0) instead, which predicts the topic only on clear
              * evidence. */
             m->threshold[t] = f1 < FBR ? (thr > 0 ? thr : 0.0) : thr;
         }
-        spytag_platt_fit(oof, y, n, &m->platt_a[t], &m->platt_b[t]);
+        spytag_platt_fit(dv, yv, nv, &m->platt_a[t], &m->platt_b[t]);
     } else {
         m->threshold[t] = 0.0;
         m->platt_a[t] = -2.0;
@@ -683,6 +823,10 @@ static void *topic_worker(void *arg)
     unsigned char *sel = malloc(job->n + 1);
     double *alpha = malloc((job->n + 1) * sizeof *alpha);
     float *stage = spytag_big_alloc((job->nf + 1) * GROUP * sizeof *stage, 0);
+    /* the out-of-fold values and labels per document, when rows merged
+     * copies */
+    double *ex_oof = malloc((job->ndocs + 1) * sizeof *ex_oof);
+    unsigned char *ex_y = malloc(job->ndocs + 1);
     struct nb_space nb = { NULL, NULL, NULL, NULL };
 
     if (job->df) {
@@ -691,7 +835,7 @@ static void *topic_worker(void *arg)
         nb.rows = malloc((job->n + 1) * sizeof *nb.rows);
         nb.buf = malloc((job->nnz + 1) * sizeof *nb.buf);
     }
-    if (!w || !oof || !sel || !alpha || !stage ||
+    if (!w || !oof || !sel || !alpha || !stage || !ex_oof || !ex_y ||
         (job->df && (!nb.r || !nb.pos || !nb.rows || !nb.buf))) {
         pthread_mutex_lock(&job->lock);
         job->oom = 1;
@@ -713,7 +857,8 @@ static void *topic_worker(void *arg)
                 job->o->progress(job->o->progress_user, "training",
                                  job->done, T);
             pthread_mutex_unlock(&job->lock);
-            train_topic(job, first + t, w, oof, sel, alpha, &nb, stage, t);
+            train_topic(job, first + t, w, oof, sel, alpha, &nb, stage, t,
+                        ex_oof, ex_y);
             pthread_mutex_lock(&job->lock);
             job->done++;
             pthread_mutex_unlock(&job->lock);
@@ -729,6 +874,8 @@ out:
     free(sel);
     free(alpha);
     free(stage);
+    free(ex_oof);
+    free(ex_y);
     free(nb.r);
     free(nb.pos);
     free(nb.rows);
@@ -773,7 +920,7 @@ int spytag_train_subset(const spytag_corpus *c, const unsigned char *use,
     spytag_model *m = NULL;
     size_t T, n, nf, i, t, d, single = 1;
     unsigned char *Y = NULL, *fold = NULL;
-    uint32_t *df = NULL;
+    uint32_t *df = NULL, *row_of = NULL;
     double *lq = NULL;
     size_t nnz = 0;
     int rc = SPYTAG_ENOMEM, k, f, loo;
@@ -836,6 +983,10 @@ int spytag_train_subset(const spytag_corpus *c, const unsigned char *use,
         }
     m->multiclass = o->multiclass == SPYTAG_AUTO ? (single && T >= 2)
                                                  : (o->multiclass != 0);
+    /* (LIBLINEAR and libsvm take no cost per document) */
+    if (o->solver == SPYTAG_SOLVER_DCD &&
+        merge_identical(&p, &Y, T, &row_of) != 0)
+        goto cleanup;
     if (problem_build(&p, o->solver) != 0)
         goto cleanup;
     if (o->nb && o->solver == SPYTAG_SOLVER_DCD) {
@@ -844,15 +995,16 @@ int spytag_train_subset(const spytag_corpus *c, const unsigned char *use,
         lq = malloc((nf + 1) * sizeof *lq);
         if (!df || !lq)
             goto cleanup;
-        for (i = 0; i < n; i++) {
+        for (i = 0; i < p.n; i++) {   /* documents, copies included */
+            uint32_t cw = p.weight ? p.weight[i] : 1;
             for (j = 0; j < p.rowlen[i]; j++)
-                df[p.rows[i][j].index]++;
-            nnz += p.rowlen[i];
+                df[p.rows[i][j].index] += cw;
+            nnz += (size_t)p.rowlen[i] * cw;
         }
         for (i = 0; i < nf; i++)
             lq[i] = log((double)df[i] + NB_ALPHA);
     }
-    fold = malloc(n + 1);
+    fold = malloc(p.n + 1);
     m->w = spytag_big_alloc((nf * T + 1) * sizeof *m->w, 1);
     if (!fold || !m->w)
         goto cleanup;
@@ -860,19 +1012,19 @@ int spytag_train_subset(const spytag_corpus *c, const unsigned char *use,
     loo = o->solver == SPYTAG_SOLVER_DCD &&
           (o->tune_method == SPYTAG_TUNE_LOO ||
            (o->tune_method == SPYTAG_AUTO && n >= SPYTAG_LOO_MIN_DOCS));
-    if (k >= 2 && !loo) {
-        size_t *key = malloc((n + 1) * sizeof *key);
+    if (k >= 2 && !loo) {          /* over rows: copies share a fold */
+        size_t *key = malloc((p.n + 1) * sizeof *key);
         if (!key)
             goto cleanup;
-        for (i = 0; i < n; i++) {
+        for (i = 0; i < p.n; i++) {
             key[i] = T;
             for (t = 0; t < T; t++)
-                if (Y[t * n + i]) {
+                if (Y[t * p.n + i]) {
                     key[i] = t;
                     break;
                 }
         }
-        spytag_assign_folds(key, n, k, o->seed, fold);
+        spytag_assign_folds(key, p.n, k, o->seed, fold);
         free(key);
     }
 
@@ -893,7 +1045,9 @@ int spytag_train_subset(const spytag_corpus *c, const unsigned char *use,
         job.df = df;
         job.lq = lq;
         job.nnz = nnz;
-        job.n = n;
+        job.n = p.n;
+        job.ndocs = n;
+        job.row_of = row_of;
         job.nf = nf;
         job.T = T;
         job.k = k;
@@ -946,6 +1100,7 @@ cleanup:
     free(Y);
     free(fold);
     free(df);
+    free(row_of);
     free(lq);
     return rc;
 }

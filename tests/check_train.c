@@ -276,7 +276,7 @@ START_TEST(test_dcd_solve)
     static const unsigned char sel[] = { 1, 1, 1, 1, 0 };
     double w[2], b, w2[2], b2;
     size_t i;
-    ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, NULL, 1.0, 1.0,
+    ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, NULL, NULL, 1.0, 1.0,
                                       0.01, 1000, 42, NULL, NULL, w, &b), 0);
     ck_assert(w[0] > 0 && w[1] < 0);
     for (i = 0; i < 5; i++) {
@@ -286,26 +286,26 @@ START_TEST(test_dcd_solve)
             d += w[rows[i][j].index] * rows[i][j].value;
         ck_assert_msg((d > 0) == (y[i] != 0), "row %zu on the wrong side", i);
     }
-    ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, NULL, 1.0, 1.0,
+    ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, NULL, NULL, 1.0, 1.0,
                                       0.01, 1000, 42, NULL, NULL, w2, &b2), 0);
     ck_assert_double_eq(w[0], w2[0]);
     ck_assert_double_eq(w[1], w2[1]);
     ck_assert_double_eq(b, b2);
     /* sel leaves row 4 out: it changes the answer */
-    ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, sel, 1.0, 1.0,
+    ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, sel, NULL, 1.0, 1.0,
                                       0.01, 1000, 42, NULL, NULL, w2, &b2), 0);
     ck_assert(w2[1] != w[1] || b2 != b);
     /* a warm start from the full solution reaches the same optimum as a
      * cold start on the subset (to the solver's tolerance) */
     {
         double alpha[5], w3[2], b3;
-        ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, NULL, 1.0, 1.0,
+        ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, NULL, NULL, 1.0, 1.0,
                                           1e-6, 1000, 42, NULL, alpha, w, &b), 0);
         for (i = 0; i < 5; i++)
             ck_assert(alpha[i] >= 0.0);
-        ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, sel, 1.0, 1.0,
+        ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, sel, NULL, 1.0, 1.0,
                                           1e-6, 1000, 7, NULL, NULL, w2, &b2), 0);
-        ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, sel, 1.0, 1.0,
+        ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, sel, NULL, 1.0, 1.0,
                                           1e-6, 1000, 7, alpha, NULL, w3, &b3), 0);
         ck_assert_double_eq_tol(w2[0], w3[0], 1e-4);
         ck_assert_double_eq_tol(w2[1], w3[1], 1e-4);
