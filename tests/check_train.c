@@ -263,6 +263,85 @@ START_TEST(test_threads_same_bytes)
 }
 END_TEST
 
+START_TEST(test_dcd_weights)
+{
+    /* a row of weight 2 is the same problem as that row twice */
+    static spytag_feat r0[] = { { 0, 1.0f } }, r1[] = { { 0, 0.6f },
+                                                       { 1, 0.5f } },
+                       r2[] = { { 1, 1.0f } };
+    spytag_feat *const twice[] = { r0, r0, r1, r2 }, *const once[] = { r0, r1,
+                                                                       r2 };
+    static const uint32_t len2[] = { 1, 1, 2, 1 }, len1[] = { 1, 2, 1 };
+    static const unsigned char y2[] = { 1, 1, 1, 0 }, y1[] = { 1, 1, 0 };
+    static const uint32_t weight[] = { 2, 1, 1 };
+    double w2[2], b2, w1[2], b1;
+    ck_assert_int_eq(spytag_dcd_solve(twice, len2, 4, 2, y2, NULL, NULL, 1.0,
+                                      1.0, 1e-9, 100000, 3, NULL, NULL, w2,
+                                      &b2), 0);
+    ck_assert_int_eq(spytag_dcd_solve(once, len1, 3, 2, y1, NULL, weight, 1.0,
+                                      1.0, 1e-9, 100000, 3, NULL, NULL, w1,
+                                      &b1), 0);
+    ck_assert_double_eq_tol(w1[0], w2[0], 1e-5);
+    ck_assert_double_eq_tol(w1[1], w2[1], 1e-5);
+    ck_assert_double_eq_tol(b1, b2, 1e-5);
+}
+END_TEST
+
+START_TEST(test_copies_merged)
+{
+    /* every document of the fixture three times: trained as one row each
+     * (with weight 3), the model still counts every copy (documents,
+     * positives), tags the fixture texts alike, and -j 4 gives the same
+     * bytes */
+    spytag_corpus *c = tu_fixture_corpus(), *c3 = spytag_corpus_new();
+    spytag_model *m = NULL, *m4 = NULL;
+    spytag_options o;
+    unsigned char *x, *y;
+    size_t d, t, k, nx, ny, n = spytag_corpus_size(c);
+    for (k = 0; k < 3; k++)
+        for (d = 0; d < n; d++) {
+            const char *lab[8], *text;
+            size_t nt, len, j;
+            const uint16_t *tp = spytag_corpus_doc_topics(c, d, &nt);
+            char id[64];
+            text = spytag_corpus_text(c, d, &len);
+            for (j = 0; j < nt && j < 8; j++)
+                lab[j] = spytag_corpus_topic(c, tp[j]);
+            snprintf(id, sizeof id, "%zu-%zu", d, k);
+            ck_assert_int_eq(spytag_corpus_add(c3, id, text, len, lab, nt),
+                             SPYTAG_OK);
+        }
+    spytag_options_init(&o);
+    o.threads = 1;
+    ck_assert_int_eq(spytag_train(c3, &o, &m, NULL), SPYTAG_OK);
+    ck_assert_uint_eq(spytag_model_ndocs(m), 3 * n);
+    for (t = 0; t < spytag_model_ntopics(m); t++) {
+        size_t pos = 0;
+        for (d = 0; d < n; d++) {
+            size_t nt, j;
+            const uint16_t *tp = spytag_corpus_doc_topics(c, d, &nt);
+            for (j = 0; j < nt; j++)
+                pos += strcmp(spytag_corpus_topic(c, tp[j]),
+                              spytag_model_topic(m, t)) == 0;
+        }
+        ck_assert_uint_eq(spytag_model_positives(m, t), 3 * pos);
+    }
+    assert_expected_tags(m);
+    o.threads = 4;
+    ck_assert_int_eq(spytag_train(c3, &o, &m4, NULL), SPYTAG_OK);
+    serialize(m, &x, &nx);
+    serialize(m4, &y, &ny);
+    ck_assert_uint_eq(nx, ny);
+    ck_assert_msg(memcmp(x, y, nx) == 0, "-j 4 differs from -j 1");
+    free(x);
+    free(y);
+    spytag_model_free(m);
+    spytag_model_free(m4);
+    spytag_corpus_free(c);
+    spytag_corpus_free(c3);
+}
+END_TEST
+
 START_TEST(test_dcd_solve)
 {
     /* feature 0 marks the positives, feature 1 the negatives: w0 > 0 > w1,
@@ -669,6 +748,7 @@ static Suite *train_suite(void)
     tcase_add_test(tc, test_nb_scaling);
     tcase_add_test(tc, test_no_tuning);
     tcase_add_test(tc, test_loo_tuning);
+    tcase_add_test(tc, test_copies_merged);
     tcase_add_test(tc, test_progress_called);
     tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
@@ -692,6 +772,7 @@ static Suite *train_suite(void)
     tcase_add_test(tc, test_platt_fit);
     tcase_add_test(tc, test_assign_folds);
     tcase_add_test(tc, test_dcd_solve);
+    tcase_add_test(tc, test_dcd_weights);
     suite_add_tcase(s, tc);
 
     {   /* regressions: bugs found by these tests, now fixed */
