@@ -150,9 +150,11 @@ struct spytag_model {
     double *platt_a, *platt_b;   /* score = 1 / (1 + exp(a * margin + b)) */
     uint32_t *positives;         /* per topic */
     spytag_vectorizer vec;
-    float *w;                    /* feature-major: w[f * ntopics + t] */
+    float *w;                    /* feature-major: w[f * ntopics + t],
+                                    then SPYTAG_W_PAD zeros */
 };
 
+#define SPYTAG_W_PAD 16
 spytag_model *spytag_model_alloc(size_t ntopics);
 double spytag_platt_score(const spytag_model *m, size_t t, double margin);
 

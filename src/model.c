@@ -704,7 +704,7 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
         BAD("weights do not match the vocabulary (%zu bytes left, %zu "
             "expected)", r.n - r.off, (nf + nw) * 4);
     v->idf = spytag_big_alloc((nf + 1) * sizeof *v->idf, 0);
-    m->w = spytag_big_alloc((nw + 1) * sizeof *m->w, 0);
+    m->w = spytag_big_alloc((nw + SPYTAG_W_PAD) * sizeof *m->w, 0);
     if (!v->idf || !m->w)
         goto cleanup;
     if (get_f32s(&r, v->idf, nf) != 0)
@@ -713,7 +713,8 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
         BAD("features out of order");
     if (get_f32s(&r, m->w, nw) != 0)
         BAD("non-finite weight");
-    m->w[nw] = 0.0f;             /* padding: classify.c may read it */
+    memset(m->w + nw, 0, SPYTAG_W_PAD * sizeof *m->w);  /* classify.c reads
+                                                           into it */
     *out = m;
     m = NULL;
     rc = SPYTAG_OK;

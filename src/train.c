@@ -1005,7 +1005,7 @@ int spytag_train_subset(const spytag_corpus *c, const unsigned char *use,
             lq[i] = log((double)df[i] + NB_ALPHA);
     }
     fold = malloc(p.n + 1);
-    m->w = spytag_big_alloc((nf * T + 1) * sizeof *m->w, 1);
+    m->w = spytag_big_alloc((nf * T + SPYTAG_W_PAD) * sizeof *m->w, 1);
     if (!fold || !m->w)
         goto cleanup;
     k = o->tune_folds;

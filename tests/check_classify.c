@@ -6,6 +6,7 @@
  * and spytag_explain names the words of the document behind a topic.
  */
 #include "testutil.h"
+#include "internal.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -210,6 +211,66 @@ static void *classify_many(void *p)
     return NULL;
 }
 
+START_TEST(test_margins_exact)
+{
+    /* models of 1 to 33 topics (every width of classify.c's chunks, and
+     * the processor's fastest kernel): each margin is bias + the sum of
+     * weight x value over the document's features, in the vectoriser's
+     * order, in double, to the bit */
+    static const size_t Ts[] = { 1, 2, 3, 5, 8, 13, 16, 17, 20, 33 };
+    size_t k;
+    for (k = 0; k < sizeof Ts / sizeof Ts[0]; k++) {
+        size_t T = Ts[k], t, d, i;
+        spytag_corpus *c = spytag_corpus_new();
+        spytag_model *m = NULL;
+        spytag_classifier *cl;
+        spytag_options o;
+        spytag_vecbuf vb;
+        double *margin = malloc(T * sizeof *margin);
+        char text[4096] = "", doc[256], topic[32];
+        long nf;
+        for (t = 0; t < T; t++)
+            for (d = 0; d < 3; d++) {
+                const char *lab[1] = { topic };
+                snprintf(topic, sizeof topic, "topic%zu", t);
+                snprintf(doc, sizeof doc, "word%zu common filler term%zu "
+                         "word%zu other%zu shared", t, d, t, (t + d) % 7);
+                ck_assert_int_eq(spytag_corpus_add(c, doc, doc, strlen(doc),
+                                                   lab, 1), SPYTAG_OK);
+            }
+        for (t = 0; t < T; t += 2) {
+            snprintf(doc, sizeof doc, "word%zu common other%zu ", t, t % 7);
+            strcat(text, doc);
+        }
+        spytag_options_init(&o);
+        o.tune_folds = 0;
+        o.multiclass = 0;
+        ck_assert_int_eq(spytag_train(c, &o, &m, NULL), SPYTAG_OK);
+        ck_assert_uint_eq(spytag_model_ntopics(m), T);
+        cl = spytag_classifier_new(m);
+        ck_assert_int_eq(spytag_classify(cl, text, strlen(text), NULL,
+                                         margin, NULL), SPYTAG_OK);
+        ck_assert_int_eq(spytag_vecbuf_init(&vb, &m->vec, &m->opt),
+                         SPYTAG_OK);
+        nf = spytag_vectorize(&vb, text, strlen(text));
+        ck_assert(nf > 0);
+        for (t = 0; t < T; t++) {
+            double want = m->bias[t];
+            for (i = 0; i < (size_t)nf; i++)
+                want += m->w[(size_t)vb.out[i].index * T + t] *
+                        (double)vb.out[i].value;
+            ck_assert_msg(margin[t] == want, "T=%zu topic %zu: %.17g, not "
+                          "%.17g", T, t, margin[t], want);
+        }
+        spytag_vecbuf_free(&vb);
+        spytag_classifier_free(cl);
+        spytag_model_free(m);
+        spytag_corpus_free(c);
+        free(margin);
+    }
+}
+END_TEST
+
 START_TEST(test_threads_share_model)
 {
     /* a loaded model is shared by threads, each with its own classifier */
@@ -249,6 +310,7 @@ static Suite *classify_suite(void)
     tcase_add_test(tc, test_reuse);
     tcase_add_test(tc, test_explain);
     tcase_add_test(tc, test_threads_share_model);
+    tcase_add_test(tc, test_margins_exact);
     tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
     return s;
