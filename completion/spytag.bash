@@ -41,7 +41,7 @@ _spytag()
 
     local train_settings="--ngram --min-df --max-df --stem --no-stem
         --stopwords --no-stopwords --solver -C --cost --balanced --nb --no-nb
-        --tune-folds
+        --tune-folds --tune-method
         --multi-label --multi-class --seed -j --jobs"
 
     # The subcommand is the first word after "spytag".
@@ -77,6 +77,10 @@ _spytag()
     --solver)
         IFS=$' \t\n'
         COMPREPLY=($(compgen -W "dcd liblinear libsvm" -- "$cur"))
+        return ;;
+    --tune-method)
+        IFS=$' \t\n'
+        COMPREPLY=($(compgen -W "auto folds loo" -- "$cur"))
         return ;;
     --ngram)
         IFS=$' \t\n'

@@ -129,6 +129,7 @@ bad_usage "train --min-df -1" "invalid value '-1'" train --min-df -1 "$DATA/corp
 bad_usage "train --solver svmlight" "invalid value 'svmlight'" \
     train --solver svmlight "$DATA/corpus"
 bad_usage "train --tune-folds 1" "invalid value '1'" train --tune-folds 1 "$DATA/corpus"
+bad_usage "train --tune-method cv" "invalid value 'cv'" train --tune-method cv "$DATA/corpus"
 bad_usage "train -C 1e9" "invalid value '1e9'" train -C 1e9 "$DATA/corpus"
 bad_usage "train without a corpus" "expected one CORPUS" train
 bad_usage "eval -k 1" "invalid --folds '1'" eval -k 1 "$DATA/corpus"
@@ -157,6 +158,14 @@ check "train -j 1 and -j 3: byte-identical models" \
 bad_usage "train -j 0" "invalid value '0'" train -j 0 "$DATA/corpus"
 run "$SPYTAG" train -q --solver liblinear -o "$TMP/ll.model" "$DATA/corpus"
 check "train --solver liblinear" all 'status_is 0' 'test -s "$TMP/ll.model"'
+run "$SPYTAG" train -q --solver liblinear --tune-method loo -o "$TMP/x.model" "$DATA/corpus"
+check "train --tune-method loo with liblinear: exit 3, says why" \
+    all 'status_is 3' 'err_has "invalid training settings"' '! test -e "$TMP/x.model"'
+run "$SPYTAG" train -q --tune-method loo -o "$TMP/loo.model" "$DATA/corpus"
+check "train --tune-method loo: a model, other than the folds one" \
+    all 'status_is 0' 'test -s "$TMP/loo.model"' '! cmp -s "$M" "$TMP/loo.model"'
+run "$SPYTAG" info "$TMP/loo.model"
+check "info names the tuning method" all 'status_is 0' 'out_has "tune-method=loo"'
 run "$SPYTAG" train -q -o "$TMP/j.model" "$DATA/labelled.jsonl"
 check "train on a .jsonl corpus" all 'status_is 0' 'test -s "$TMP/j.model"'
 run "$SPYTAG" train -o "$TMP/x.model" "$TMP/no-such-corpus"
@@ -455,7 +464,7 @@ check "info: path, corpus, topics and terms" \
     all 'status_is 0' "out_has_fixed \"model:       $M\"" \
     'out_has "^corpus: .*tests/data/corpus (22 documents)$"' 'out_has "^topics:      3$"' \
     'out_has "^astronomy (7 training documents, threshold -*[0-9.]*)$"' \
-    'out_has "^kind:        multi-label"'
+    'out_has "^kind:        multi-label"' 'out_has "tune-method=folds"'
 check "info -n 3: three terms per topic" \
     [ "$(grep -c '^  *[0-9.-][0-9.-]*  [a-z ]*$' "$OUT")" -eq 9 ]
 SPYTAG_MODEL=$M run "$SPYTAG" info
