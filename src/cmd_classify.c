@@ -106,8 +106,10 @@ struct item {
     cli_buf out;              /* its answer, formatted by a worker */
 };
 
-/* Buffers kept for the next item are let go when they grew past this. */
-#define KEEP_BYTES (1u << 20)
+/* Buffers kept for the next item are let go when they grew past this, so
+ * that the two batches keep at most 2 x BATCH_ITEMS x 2 x 64 KiB (32 MiB)
+ * between them, besides the lines in flight (BATCH_BYTES a batch). */
+#define KEEP_BYTES (64u << 10)
 
 static void item_clear(struct item *it)
 {
