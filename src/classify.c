@@ -81,8 +81,9 @@ chunk_sse2(const float *w, size_t T, const spytag_feat *f, size_t n,
         }
         UNROLL
         for (j = 0; j < width / 2; j++) {
-            __m128 two = _mm_castpd_ps(
-                _mm_load_sd((const double *)(const void *)(r + 2 * j)));
+            /* two floats, from any alignment */
+            __m128 two = _mm_castsi128_ps(
+                _mm_loadl_epi64((const __m128i *)(const void *)(r + 2 * j)));
             a[j] = _mm_add_pd(a[j], _mm_mul_pd(_mm_cvtps_pd(two), x));
         }
     }

@@ -308,7 +308,7 @@ int cli_finish_stdout(int code)
 
 void cli_buf_put(cli_buf *b, const void *s, size_t n)
 {
-    if (b->oom)
+    if (b->oom || n == 0)
         return;
     if (b->cap - b->n < n) {
         size_t cap = b->cap ? b->cap : 256;

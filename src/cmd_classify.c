@@ -740,7 +740,8 @@ static void write_json(cli_buf *b, const struct settings *set,
     if (!has_id) {
         /* the id first: move what passed through behind it */
         cli_buf pass = { 0 };
-        cli_buf_put(&pass, b->p + mark, b->n - mark);
+        if (b->n > mark)
+            cli_buf_put(&pass, b->p + mark, b->n - mark);
         b->n = mark;
         cli_buf_puts(b, "\"id\":");
         cli_json_string(b, name, strlen(name));
@@ -992,7 +993,8 @@ static int write_batch(struct batch *b, size_t *tagged, size_t *done,
             (*failed)++;
         else
             (*tagged)++;
-        fwrite(it->out.p, 1, it->out.n, stdout);
+        if (it->out.n)              /* (nothing for a failed TSV item) */
+            fwrite(it->out.p, 1, it->out.n, stdout);
         item_clear(it);
     }
     *done += b->n;
