@@ -53,6 +53,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -502,18 +503,13 @@ static double get_f64(rbuf *r)
     return d;
 }
 
-/* Reads n little-endian f32 into out; -1 when one is not finite.  One
- * pass: the bits are copied and their exponents checked together (an
+/* Copies n little-endian f32 from p into out; -1 when one is not finite.
+ * One pass: the bits are copied and their exponents checked together (an
  * exponent of all ones is an infinity or a NaN). */
-static int get_f32s(rbuf *r, float *out, size_t n)
+static int copy_f32s(const unsigned char *p, float *out, size_t n)
 {
-    const unsigned char *p;
     size_t i;
     uint32_t bad = 0;
-    if (!need(r, n * 4))
-        return -1;
-    p = r->p + r->off;
-    r->off += n * 4;
     for (i = 0; i < n; i++) {
         uint32_t x;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -526,6 +522,63 @@ static int get_f32s(rbuf *r, float *out, size_t n)
         memcpy(&out[i], &x, 4);
     }
     return bad ? -1 : 0;
+}
+
+/* Reads n little-endian f32 into out; -1 when one is not finite. */
+static int get_f32s(rbuf *r, float *out, size_t n)
+{
+    const unsigned char *p;
+    if (!need(r, n * 4))
+        return -1;
+    p = r->p + r->off;
+    r->off += n * 4;
+    return copy_f32s(p, out, n);
+}
+
+/* The weights are most of a model: a second thread copies them (and
+ * takes the page faults of their fresh memory, most of the time of a
+ * load) while the first builds the tables. */
+struct weight_copy {
+    const unsigned char *src;
+    float *dst;
+    size_t n;
+    int bad;
+};
+
+static void *copy_weights(void *arg)
+{
+    struct weight_copy *c = arg;
+    c->bad = copy_f32s(c->src, c->dst, c->n) != 0;
+    return NULL;
+}
+
+/* Where the weights of a version 1 to 3 model start, from the word
+ * section at r->off (on nuni): a walk over the word lengths only.  0 when
+ * the sections do not add up (the full parse then says why); *nw gets
+ * the number of weights. */
+static size_t weights_at(const rbuf *r, uint32_t nuni, uint32_t T, size_t *nw)
+{
+    size_t off = r->off, nf;
+    uint32_t i, npair;
+    for (i = 0; i < nuni; i++) {
+        if (off >= r->n)
+            return 0;
+        off += 1 + (size_t)r->p[off];
+    }
+    if (r->n - off < 4 || off > r->n)
+        return 0;
+    npair = (uint32_t)r->p[off] | (uint32_t)r->p[off + 1] << 8 |
+            (uint32_t)r->p[off + 2] << 16 | (uint32_t)r->p[off + 3] << 24;
+    off += 4;
+    nf = (size_t)nuni + npair;
+    if (npair > SPYTAG_MAX_VOCAB || (r->n - off) / 8 < npair)
+        return 0;
+    off += (size_t)npair * 8 + nf * 4;
+    if (off > r->n || (r->n - off) / 4 / T < nf ||
+        (r->n - off) != nf * T * 4)
+        return 0;
+    *nw = nf * T;
+    return off;
 }
 
 static char *get_str(rbuf *r, size_t max)
@@ -561,7 +614,9 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
     uint32_t version, flags, T, t, nuni, npair, i;
     size_t nf, nw;
     uint64_t sum, *pkeys = NULL;
-    int rc = SPYTAG_ENOMEM;
+    int rc = SPYTAG_ENOMEM, wth_on = 0, wc_done = 0;
+    pthread_t wth;
+    struct weight_copy wc = { NULL, NULL, 0, 0 };
 
     *out = NULL;
     if (len < 8 || memcmp(buf, MAGIC, 8) != 0)
@@ -658,6 +713,22 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
     nuni = get_u32(&r);
     if (r.bad || nuni > SPYTAG_MAX_VOCAB || nuni > r.n - r.off)
         BAD("bad vocabulary size");
+    {
+        size_t at = weights_at(&r, nuni, T, &nw);
+        if (at) {
+            m->w = spytag_big_alloc((nw + SPYTAG_W_PAD) * sizeof *m->w, 0);
+            if (!m->w)
+                goto cleanup;
+            wc.src = r.p + at;
+            wc.dst = m->w;
+            wc.n = nw;
+            if (pthread_create(&wth, NULL, copy_weights, &wc) == 0)
+                wth_on = 1;
+            else
+                copy_weights(&wc);    /* no thread: here */
+            wc_done = 1;
+        }
+    }
     v->uni = spytag_strtab_new(nuni);
     if (!v->uni)
         goto cleanup;
@@ -704,14 +775,26 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
         BAD("weights do not match the vocabulary (%zu bytes left, %zu "
             "expected)", r.n - r.off, (nf + nw) * 4);
     v->idf = spytag_big_alloc((nf + 1) * sizeof *v->idf, 0);
-    m->w = spytag_big_alloc((nw + SPYTAG_W_PAD) * sizeof *m->w, 0);
-    if (!v->idf || !m->w)
+    if (!v->idf)
         goto cleanup;
+    if (!wc_done) {          /* (weights_at agrees with the checks above) */
+        m->w = spytag_big_alloc((nw + SPYTAG_W_PAD) * sizeof *m->w, 0);
+        if (!m->w)
+            goto cleanup;
+        wc.src = r.p + r.off + nf * 4;
+        wc.dst = m->w;
+        wc.n = nw;
+        copy_weights(&wc);
+    }
     if (get_f32s(&r, v->idf, nf) != 0)
         BAD("non-finite idf");
     if (version >= 3 && !in_feature_order(v))
         BAD("features out of order");
-    if (get_f32s(&r, m->w, nw) != 0)
+    if (wth_on) {
+        pthread_join(wth, NULL);
+        wth_on = 0;
+    }
+    if (wc.bad)
         BAD("non-finite weight");
     memset(m->w + nw, 0, SPYTAG_W_PAD * sizeof *m->w);  /* classify.c reads
                                                            into it */
@@ -719,6 +802,8 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
     m = NULL;
     rc = SPYTAG_OK;
 cleanup:
+    if (wth_on)
+        pthread_join(wth, NULL);
     if (rc == SPYTAG_ENOMEM)
         spytag_fail(err, rc, name, 0, "out of memory");
     free(pkeys);

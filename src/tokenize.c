@@ -386,7 +386,8 @@ static inline int is_special(unsigned char c)
 
 /* keep[n]: the bytes of an n-byte key within its three words. */
 static const uint64_t keep[SPYTAG_STRTAB_INLINE + 1][3] = {
-#define K(n) ((n) >= 8 ? ~0ULL : (n) <= 0 ? 0ULL : ~0ULL >> (64 - 8 * (n)))
+#define K(n) ((n) >= 8 ? ~0ULL : (n) <= 0 ? 0ULL \
+                                          : (1ULL << (8 * ((n) & 7))) - 1)
 #define ROW(n) { K(n), K((n) - 8), K((n) - 16) }
     ROW(0), ROW(1), ROW(2), ROW(3), ROW(4), ROW(5), ROW(6), ROW(7),
     ROW(8), ROW(9), ROW(10), ROW(11), ROW(12), ROW(13), ROW(14), ROW(15),
