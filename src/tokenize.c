@@ -146,13 +146,6 @@ int spytag_tokenizer_is_stopword(const spytag_tokenizer *tk, const char *s,
                    sizeof stop_words[0], cmp_stop) != NULL;
 }
 
-const char *const *spytag_stopword_list(const spytag_tokenizer *tk,
-                                        size_t *n)
-{
-    *n = tk->stopwords ? sizeof stop_words / sizeof stop_words[0] : 0;
-    return stop_words;
-}
-
 const char *const *spytag_stopwords(size_t *n)
 {
     *n = sizeof stop_words / sizeof stop_words[0];
@@ -479,20 +472,9 @@ static int run(spytag_tokenizer *tk, const char *text, size_t len,
                     continue;
                 }
                 e = pos + (size_t)__builtin_ctzll(~m);
-                if (is_special((unsigned char)text[e])) {
-                    size_t r = open;
-                    open = SIZE_MAX;
-                    if ((rc = scalar(tk, text, len, &r, e + 1, fn, user)) != 0)
-                        return rc;
-                    if (r >= len)
-                        return SPYTAG_OK;
-                    if (r >= next) {
-                        pos = r;
-                        continue;
-                    }
-                    m &= ~0ULL << (r - pos);
-                    sp &= ~0ULL << (r - pos);
-                } else {
+                /* ending at a special byte (then sp is not 0), it is left
+                 * to the loop below, open */
+                if (!is_special((unsigned char)text[e])) {
                     if ((rc = emit(tk, text, open, e, sink, fn, user)) != 0)
                         return rc;
                     open = SIZE_MAX;
@@ -519,35 +501,43 @@ static int run(spytag_tokenizer *tk, const char *text, size_t len,
             }
             for (;;) {
                 size_t s0, e, r;
-                uint64_t before = m ? sp & ((m & -m) - 1) : sp, high;
-                /* an apostrophe outside a token only separates */
-                for (high = before; high; high &= high - 1)
-                    if ((unsigned char)text[pos + (size_t)__builtin_ctzll(
-                            high)] >= 0x80)
-                        break;
-                if (high) {                   /* non-ASCII outside a token */
-                    s0 = pos + (size_t)__builtin_ctzll(high);
-                    e = s0;
+                if (open != SIZE_MAX) {  /* the token left above */
+                    s0 = open;
+                    e = pos + (size_t)__builtin_ctzll(~m);
+                    open = SIZE_MAX;
                 } else {
-                    uint64_t x;
-                    sp &= ~before;
-                    if (!m)
-                        break;
-                    s0 = pos + (size_t)__builtin_ctzll(m);
-                    x = m + (m & -m);
-                    if (!x) {
-                        open = s0;
-                        break;
-                    }
-                    e = pos + (size_t)__builtin_ctzll(x);
-                    if (!is_special((unsigned char)text[e])) {
-                        if ((rc = emit(tk, text, s0, e, sink, fn, user)) != 0)
-                            return rc;
-                        m = x & (x - 1);
-                        sp &= ~0ULL << (e - pos);
-                        continue;
+                    uint64_t before = m ? sp & ((m & -m) - 1) : sp, high;
+                    /* an apostrophe outside a token only separates */
+                    for (high = before; high; high &= high - 1)
+                        if ((unsigned char)text[pos + (size_t)__builtin_ctzll(
+                                high)] >= 0x80)
+                            break;
+                    if (high) {               /* non-ASCII outside a token */
+                        s0 = pos + (size_t)__builtin_ctzll(high);
+                        e = s0;
+                    } else {
+                        uint64_t x;
+                        sp &= ~before;
+                        if (!m)
+                            break;
+                        s0 = pos + (size_t)__builtin_ctzll(m);
+                        x = m + (m & -m);
+                        if (!x) {
+                            open = s0;
+                            break;
+                        }
+                        e = pos + (size_t)__builtin_ctzll(x);
+                        if (!is_special((unsigned char)text[e])) {
+                            if ((rc = emit(tk, text, s0, e, sink, fn,
+                                           user)) != 0)
+                                return rc;
+                            m = x & (x - 1);
+                            sp &= ~0ULL << (e - pos);
+                            continue;
+                        }
                     }
                 }
+                /* the byte-at-a-time rules, from s0 past e */
                 r = s0;
                 if ((rc = scalar(tk, text, len, &r, e + 1, fn, user)) != 0)
                     return rc;

@@ -40,12 +40,8 @@ void spytag_tokenize_keys(spytag_tokenizer *tk, const char *text, size_t len,
 size_t spytag_token_final(spytag_tokenizer *tk, const char *tok, size_t len,
                           const char **out);
 
-/* The stop words the tokenizer removes (none when stop words are off),
- * in byte order; *n gets their number.  The list is static. */
-const char *const *spytag_stopword_list(const spytag_tokenizer *tk,
-                                        size_t *n);
-
-/* The same list, whatever the settings. */
+/* The stop words a tokenizer with stop words on removes, in byte order;
+ * *n gets their number.  The list is static. */
 const char *const *spytag_stopwords(size_t *n);
 
 #endif
