@@ -186,9 +186,9 @@ void spytag_record_clear(spytag_record *r);
  * descent on the rows with sel[i] (NULL: all); y[i] != 0 marks positives,
  * whose cost is C_pos (negatives: C_neg), times weight[i] (NULL: 1, else
  * the number of identical documents the row stands for).  Writes nf
- * weights into w and the bias.  alpha_in (n entries, by document; may be NULL) starts from those
- * dual values (a warm start: the solution on a superset of the rows is a
- * good one); alpha_out (may be NULL) receives the final ones.  Stops after
+ * weights into w and the bias.  alpha_in (n entries, by document; may be
+ * NULL) starts from those dual values (a warm start: the solution on a
+ * superset of the rows is a good one); alpha_out (may be NULL) receives the final ones.  Stops after
  * max_passes passes over the rows even if eps is not reached.
  * Deterministic for a given seed; thread-safe.  -1 when out of memory. */
 int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,

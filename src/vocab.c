@@ -102,8 +102,9 @@ const char *spytag_strtab_str(const spytag_strtab *t, int32_t id, size_t *len)
 }
 
 /* Returns the slot where s is, or the empty slot where it would go. */
-static struct spytag_strslot *probe(const spytag_strtab *t, const char *s, size_t len,
-                          const uint64_t k[3], uint64_t h)
+static struct spytag_strslot *probe(const spytag_strtab *t, const char *s,
+                                     size_t len, const uint64_t k[3],
+                                     uint64_t h)
 {
     uint32_t tag = (uint32_t)(h >> 32);
     size_t i = (size_t)h & t->mask;
@@ -273,22 +274,10 @@ void spytag_pairtab_get(const spytag_pairtab *t, int32_t id, uint32_t *a,
     *b = (uint32_t)t->keys[id];
 }
 
-static struct spytag_pairslot *pair_probe(const spytag_pairtab *t, uint64_t key,
-                                uint64_t h)
-{
-    size_t i = (size_t)h & t->mask;
-    for (;;) {
-        struct spytag_pairslot *sl = &t->slots[i];
-        if (sl->id < 0 || sl->key == key)
-            return sl;
-        i = (i + 1) & t->mask;
-    }
-}
-
 int32_t spytag_pairtab_find(const spytag_pairtab *t, uint32_t a, uint32_t b)
 {
     uint64_t key = ((uint64_t)a << 32) | b;
-    return pair_probe(t, key, spytag_pairtab_hash(key))->id;
+    return spytag_pairtab_slot(t, key, spytag_pairtab_hash(key))->id;
 }
 
 long spytag_pairtab_add_all(spytag_pairtab *t, const uint64_t *keys, size_t n)
@@ -305,7 +294,7 @@ long spytag_pairtab_add_all(spytag_pairtab *t, const uint64_t *keys, size_t n)
         spytag_pairtab_prefetch(t, spytag_pairtab_hash(keys[i]));
     for (i = 0; i < n; i++) {
         uint64_t h = spytag_pairtab_hash(keys[i]);
-        struct spytag_pairslot *sl = pair_probe(t, keys[i], h);
+        struct spytag_pairslot *sl = spytag_pairtab_slot(t, keys[i], h);
         if (i + AHEAD < n)
             spytag_pairtab_prefetch(t, spytag_pairtab_hash(keys[i + AHEAD]));
         if (sl->id >= 0)
@@ -321,7 +310,7 @@ long spytag_pairtab_add_all(spytag_pairtab *t, const uint64_t *keys, size_t n)
 int32_t spytag_pairtab_intern(spytag_pairtab *t, uint32_t a, uint32_t b)
 {
     uint64_t key = ((uint64_t)a << 32) | b, h = spytag_pairtab_hash(key);
-    struct spytag_pairslot *sl = pair_probe(t, key, h);
+    struct spytag_pairslot *sl = spytag_pairtab_slot(t, key, h);
     if (sl->id >= 0)
         return sl->id;
     if (t->n >= 0x7fffffffu)
@@ -335,12 +324,12 @@ int32_t spytag_pairtab_intern(spytag_pairtab *t, uint32_t a, uint32_t b)
         t->slots = s;
         t->mask = nslots - 1;
         for (i = 0; i < t->n; i++) {
-            struct spytag_pairslot *d =
-                pair_probe(t, t->keys[i], spytag_pairtab_hash(t->keys[i]));
+            struct spytag_pairslot *d = spytag_pairtab_slot(
+                t, t->keys[i], spytag_pairtab_hash(t->keys[i]));
             d->key = t->keys[i];
             d->id = (int32_t)i;
         }
-        sl = pair_probe(t, key, h);
+        sl = spytag_pairtab_slot(t, key, h);
     }
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 64;

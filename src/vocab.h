@@ -2,7 +2,7 @@
  * vocab.h - the string and pair tables of vocab.c; not installed.  The
  * tables' layout is here, not in vocab.c, so that the lookups on the
  * classification path (one or two per token) can be inlined where they
- * are used.
+ * are used.  Included by internal.h (which defines SPYTAG_PREFETCH).
  */
 #ifndef SPYTAG_VOCAB_H
 #define SPYTAG_VOCAB_H
@@ -10,14 +10,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-
-#ifndef SPYTAG_PREFETCH
-#if defined(__GNUC__)
-#define SPYTAG_PREFETCH(p) __builtin_prefetch(p)
-#else
-#define SPYTAG_PREFETCH(p) ((void)(p))
-#endif
-#endif
 
 /* Maps byte strings to dense ids 0..n-1 in insertion order.  Strings are
  * copied into one arena owned by the table. */
@@ -31,9 +23,9 @@ int32_t spytag_strtab_find(const spytag_strtab *t, const char *s, size_t len);
  * SPYTAG_STRTAB_INLINE bytes, followed by zero bytes up to at least 24
  * bytes in all, as in the tokenizer's buffer) and
  * returns its hash; spytag_strtab_prefetch starts loading the key's slot;
- * spytag_strtab_find_key returns the id or -1.  Little-endian hosts. */
+ * spytag_strtab_find_key returns the id or -1.  Little-endian hosts.
+ * (These are inline, below.) */
 #define SPYTAG_STRTAB_INLINE 23
-/* (inline, below) */
 /* Returns the id of s, adding it when absent; -1 when out of memory. */
 int32_t spytag_strtab_intern(spytag_strtab *t, const char *s, size_t len);
 size_t spytag_strtab_size(const spytag_strtab *t);
@@ -45,9 +37,8 @@ typedef struct spytag_pairtab spytag_pairtab;
 spytag_pairtab *spytag_pairtab_new(size_t expected);
 void spytag_pairtab_free(spytag_pairtab *t);
 int32_t spytag_pairtab_find(const spytag_pairtab *t, uint32_t a, uint32_t b);
-/* Batched lookups, as for strings: the key of (a, b) is
- * (uint64_t)a << 32 | b. */
-/* (inline, below) */
+/* Batched lookups, as for strings, are inline, below: the key of (a, b)
+ * is (uint64_t)a << 32 | b. */
 int32_t spytag_pairtab_intern(spytag_pairtab *t, uint32_t a, uint32_t b);
 /* Fills a new, empty table made for at least n pairs with the n keys
  * ((uint64_t)a << 32 | b), ids 0..n-1, faster than n interns (the slots
@@ -194,16 +185,24 @@ static inline void spytag_pairtab_prefetch(const spytag_pairtab *t,
     SPYTAG_PREFETCH(&t->slots[(size_t)h & t->mask]);
 }
 
-static inline int32_t spytag_pairtab_find_hashed(const spytag_pairtab *t,
-                                                 uint64_t key, uint64_t h)
+/* The slot where key (of hash h) is, or the empty one where it would go
+ * (vocab.c inserts there). */
+static inline struct spytag_pairslot *
+spytag_pairtab_slot(const spytag_pairtab *t, uint64_t key, uint64_t h)
 {
     size_t i = (size_t)h & t->mask;
     for (;;) {
-        const struct spytag_pairslot *sl = &t->slots[i];
+        struct spytag_pairslot *sl = &t->slots[i];
         if (sl->id < 0 || sl->key == key)
-            return sl->id;
+            return sl;
         i = (i + 1) & t->mask;
     }
+}
+
+static inline int32_t spytag_pairtab_find_hashed(const spytag_pairtab *t,
+                                                 uint64_t key, uint64_t h)
+{
+    return spytag_pairtab_slot(t, key, h)->id;
 }
 
 static inline int32_t spytag_pairtab_find_fast(const spytag_pairtab *t,
