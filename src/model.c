@@ -614,7 +614,7 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
     uint32_t version, flags, T, t, nuni, npair, i;
     size_t nf, nw;
     uint64_t sum, *pkeys = NULL;
-    int rc = SPYTAG_ENOMEM, wth_on = 0, wc_done = 0;
+    int rc = SPYTAG_ENOMEM, wth_on = 0, wc_started = 0;
     pthread_t wth;
     struct weight_copy wc = { NULL, NULL, 0, 0 };
 
@@ -726,7 +726,7 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
                 wth_on = 1;
             else
                 copy_weights(&wc);    /* no thread: here */
-            wc_done = 1;
+            wc_started = 1;
         }
     }
     v->uni = spytag_strtab_new(nuni);
@@ -771,21 +771,13 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
         goto cleanup;
     nf = (size_t)nuni + npair;
     nw = nf * T;
-    if ((nf + nw) * 4 != r.n - r.off)
+    /* (weights_at found the weights whenever the sizes add up) */
+    if ((nf + nw) * 4 != r.n - r.off || !wc_started)
         BAD("weights do not match the vocabulary (%zu bytes left, %zu "
             "expected)", r.n - r.off, (nf + nw) * 4);
     v->idf = spytag_big_alloc((nf + 1) * sizeof *v->idf, 0);
     if (!v->idf)
         goto cleanup;
-    if (!wc_done) {          /* (weights_at agrees with the checks above) */
-        m->w = spytag_big_alloc((nw + SPYTAG_W_PAD) * sizeof *m->w, 0);
-        if (!m->w)
-            goto cleanup;
-        wc.src = r.p + r.off + nf * 4;
-        wc.dst = m->w;
-        wc.n = nw;
-        copy_weights(&wc);
-    }
     if (get_f32s(&r, v->idf, nf) != 0)
         BAD("non-finite idf");
     if (version >= 3 && !in_feature_order(v))
