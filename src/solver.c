@@ -60,17 +60,14 @@ int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
                      double *bias)
 {
     double *alpha = NULL, *qd = NULL, *dg = NULL;
-    uint32_t *index = NULL;
+    uint32_t *index = NULL, *pos = NULL;
+    float *wf = NULL;            /* the weights while solving */
     size_t l = 0, i, active, s;
     double pgmax_old = INFINITY;
     const double diag_pos = 0.5 / C_pos, diag_neg = 0.5 / C_neg;
     double b = 0.0;              /* the bias feature's weight */
-    int iter;
+    int iter, rc = -1;
 
-    float *wf = NULL;            /* the weights while solving */
-
-    memset(w, 0, nf * sizeof *w);
-    *bias = 0.0;
     for (i = 0; i < n; i++)
         l += !sel || sel[i];
     alpha = calloc(l + 1, sizeof *alpha);
@@ -78,14 +75,10 @@ int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
     index = malloc((l + 1) * sizeof *index);
     dg = malloc((l + 1) * sizeof *dg);
     wf = calloc(nf + 1, sizeof *wf);
-    if (!alpha || !qd || !index || !wf || !dg) {
-        free(alpha);
-        free(qd);
-        free(dg);
-        free(index);
-        free(wf);
-        return -1;
-    }
+    /* alpha is indexed by position in the selected list: keep a map */
+    pos = malloc((n + 1) * sizeof *pos);
+    if (!alpha || !qd || !index || !wf || !dg || !pos)
+        goto cleanup;
     for (i = 0, s = 0; i < n; i++) {
         uint32_t j;
         double sq = 1.0;         /* the bias feature */
@@ -102,102 +95,92 @@ int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
     seed = seed * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL;
     if (seed == 0)
         seed = 1;
-    /* alpha is indexed by position in the selected list: keep a map */
-    {
-        uint32_t *pos = malloc((n + 1) * sizeof *pos);
-        if (!pos) {
-            free(alpha);
-            free(qd);
-            free(dg);
-            free(index);
-            free(wf);
-            return -1;
-        }
-        for (s = 0; s < l; s++)
-            pos[index[s]] = (uint32_t)s;
-        if (alpha_in) {          /* warm start: w = sum of alpha y x */
-            for (s = 0; s < l; s++) {
-                uint32_t d = index[s], j;
-                double a = alpha_in[d], ay;
-                if (a <= 0.0)
-                    continue;
-                alpha[s] = a;
-                ay = y[d] ? a : -a;
-                for (j = 0; j < rowlen[d]; j++)
-                    wf[rows[d][j].index] += (float)(ay * rows[d][j].value);
-                b += ay;
-            }
-        }
-        /* index[] now lists documents; qd[] and alpha[] follow pos[] */
-        active = l;
-        for (iter = 0; iter < max_passes; iter++) {
-            double pgmax_new = -INFINITY, pgmin_new = INFINITY;
-            for (s = 0; s < active; s++) {      /* shuffle the active set */
-                size_t j = s + (size_t)(xorshift(&seed) % (active - s));
-                uint32_t t = index[s];
-                index[s] = index[j];
-                index[j] = t;
-            }
-            for (s = 0; s < active; s++) {
-                uint32_t d = index[s], j, p = pos[d];
-                const spytag_feat *x = rows[d];
-                double yi = y[d] ? 1.0 : -1.0, g = 0.0, pg = 0.0;
-                double diag = dg[p];
-                g = dot_row(x, rowlen[d], wf);
-                g = (g + b) * yi - 1.0 + alpha[p] * diag;
-                if (alpha[p] == 0.0) {
-                    if (g > pgmax_old) {          /* shrink */
-                        active--;
-                        index[s] = index[active];
-                        index[active] = d;
-                        s--;
-                        continue;
-                    }
-                    if (g < 0.0)
-                        pg = g;
-                } else {
-                    pg = g;
-                }
-                if (pg > pgmax_new)
-                    pgmax_new = pg;
-                if (pg < pgmin_new)
-                    pgmin_new = pg;
-                if (fabs(pg) > 1e-12) {
-                    double old = alpha[p], delta;
-                    alpha[p] = old - g / qd[p];
-                    if (alpha[p] < 0.0)
-                        alpha[p] = 0.0;
-                    delta = (alpha[p] - old) * yi;
-                    for (j = 0; j < rowlen[d]; j++)
-                        wf[x[j].index] += (float)(delta * x[j].value);
-                    b += delta;
-                }
-            }
-            if (pgmax_new - pgmin_new <= eps) {
-                if (active == l)
-                    break;
-                active = l;               /* check the shrunk ones too */
-                pgmax_old = INFINITY;
+    for (s = 0; s < l; s++)
+        pos[index[s]] = (uint32_t)s;
+    if (alpha_in) {          /* warm start: w = sum of alpha y x */
+        for (s = 0; s < l; s++) {
+            uint32_t d = index[s], j;
+            double a = alpha_in[d], ay;
+            if (a <= 0.0)
                 continue;
+            alpha[s] = a;
+            ay = y[d] ? a : -a;
+            for (j = 0; j < rowlen[d]; j++)
+                wf[rows[d][j].index] += (float)(ay * rows[d][j].value);
+            b += ay;
+        }
+    }
+    /* index[] now lists documents; qd[] and alpha[] follow pos[] */
+    active = l;
+    for (iter = 0; iter < max_passes; iter++) {
+        double pgmax_new = -INFINITY, pgmin_new = INFINITY;
+        for (s = 0; s < active; s++) {      /* shuffle the active set */
+            size_t j = s + (size_t)(xorshift(&seed) % (active - s));
+            uint32_t t = index[s];
+            index[s] = index[j];
+            index[j] = t;
+        }
+        for (s = 0; s < active; s++) {
+            uint32_t d = index[s], j, p = pos[d];
+            const spytag_feat *x = rows[d];
+            double yi = y[d] ? 1.0 : -1.0, g = 0.0, pg = 0.0;
+            double diag = dg[p];
+            g = dot_row(x, rowlen[d], wf);
+            g = (g + b) * yi - 1.0 + alpha[p] * diag;
+            if (alpha[p] == 0.0) {
+                if (g > pgmax_old) {          /* shrink */
+                    active--;
+                    index[s] = index[active];
+                    index[active] = d;
+                    s--;
+                    continue;
+                }
+                if (g < 0.0)
+                    pg = g;
+            } else {
+                pg = g;
             }
-            /* (no upper bound on alpha for the L2 loss, so only the lower
-             * side shrinks) */
-            pgmax_old = pgmax_new <= 0 ? INFINITY : pgmax_new;
+            if (pg > pgmax_new)
+                pgmax_new = pg;
+            if (pg < pgmin_new)
+                pgmin_new = pg;
+            if (fabs(pg) > 1e-12) {
+                double old = alpha[p], delta;
+                alpha[p] = old - g / qd[p];
+                if (alpha[p] < 0.0)
+                    alpha[p] = 0.0;
+                delta = (alpha[p] - old) * yi;
+                for (j = 0; j < rowlen[d]; j++)
+                    wf[x[j].index] += (float)(delta * x[j].value);
+                b += delta;
+            }
         }
-        if (alpha_out) {
-            memset(alpha_out, 0, n * sizeof *alpha_out);
-            for (s = 0; s < l; s++)
-                alpha_out[index[s]] = alpha[pos[index[s]]];
+        if (pgmax_new - pgmin_new <= eps) {
+            if (active == l)
+                break;
+            active = l;               /* check the shrunk ones too */
+            pgmax_old = INFINITY;
+            continue;
         }
-        free(pos);
+        /* (no upper bound on alpha for the L2 loss, so only the lower
+         * side shrinks) */
+        pgmax_old = pgmax_new <= 0 ? INFINITY : pgmax_new;
+    }
+    if (alpha_out) {
+        memset(alpha_out, 0, n * sizeof *alpha_out);
+        for (s = 0; s < l; s++)
+            alpha_out[index[s]] = alpha[pos[index[s]]];
     }
     for (i = 0; i < nf; i++)
         w[i] = wf[i];
-    free(wf);
     *bias = b;
+    rc = 0;
+cleanup:
     free(alpha);
     free(qd);
     free(dg);
     free(index);
-    return 0;
+    free(pos);
+    free(wf);
+    return rc;
 }
