@@ -340,10 +340,11 @@ static int merge_identical(struct problem_data *p, unsigned char **Y,
     uint32_t *of = malloc((n + 1) * sizeof *of);
     uint32_t *weight = NULL;
     unsigned char *Yu = NULL;
+    int rc = -1;
 
     *row_of = NULL;
     if (!key || !rep || !of)
-        goto oom;
+        goto cleanup;
     for (i = 0; i < n; i++) {
         uint64_t h = XXH3_64bits(p->rows[i],
                                  p->rowlen[i] * sizeof *p->rows[i]);
@@ -369,15 +370,13 @@ static int merge_identical(struct problem_data *p, unsigned char **Y,
     for (i = 0; i < n; i++)
         u += rep[i] == i;
     if (u == n) {                      /* nothing to merge */
-        free(key);
-        free(rep);
-        free(of);
-        return 0;
+        rc = 0;
+        goto cleanup;
     }
     weight = calloc(u + 1, sizeof *weight);
     Yu = calloc(T * u + 1, 1);
     if (!weight || !Yu)
-        goto oom;
+        goto cleanup;
     for (i = 0, j = 0; i < n; i++) {   /* j: rows so far */
         if (rep[i] == i) {
             of[i] = (uint32_t)j;
@@ -397,16 +396,17 @@ static int merge_identical(struct problem_data *p, unsigned char **Y,
     p->n = u;
     p->weight = weight;
     *row_of = of;
-    free(key);
-    free(rep);
-    return 0;
-oom:
+    Yu = NULL;                         /* handed over */
+    weight = NULL;
+    of = NULL;
+    rc = 0;
+cleanup:
     free(key);
     free(rep);
     free(of);
     free(weight);
     free(Yu);
-    return -1;
+    return rc;
 }
 
 static int problem_build(struct problem_data *p, int solver)
@@ -488,8 +488,7 @@ static int fit_binary(const struct problem_data *p, const unsigned char *y,
         double C = o->C > 0 ? o->C : 1.0;
         rc = spytag_dcd_solve(p->rows, p->rowlen, p->n, p->nf, y, sel,
                               p->weight, C * weights[0], C, 0.1, max_passes,
-                              seed,
-                              alpha_in, alpha_out, w, bias);
+                              seed, alpha_in, alpha_out, w, bias);
         free(yy);
         return rc;
     }
@@ -825,17 +824,22 @@ static void *topic_worker(void *arg)
     float *stage = spytag_big_alloc((job->nf + 1) * GROUP * sizeof *stage, 0);
     /* the out-of-fold values and labels per document, when rows merged
      * copies */
-    double *ex_oof = malloc((job->ndocs + 1) * sizeof *ex_oof);
-    unsigned char *ex_y = malloc(job->ndocs + 1);
+    double *ex_oof = NULL;
+    unsigned char *ex_y = NULL;
     struct nb_space nb = { NULL, NULL, NULL, NULL };
 
+    if (job->row_of) {
+        ex_oof = malloc((job->ndocs + 1) * sizeof *ex_oof);
+        ex_y = malloc(job->ndocs + 1);
+    }
     if (job->df) {
         nb.r = malloc((job->nf + 1) * sizeof *nb.r);
         nb.pos = malloc((job->nf + 1) * sizeof *nb.pos);
         nb.rows = malloc((job->n + 1) * sizeof *nb.rows);
         nb.buf = malloc((job->nnz + 1) * sizeof *nb.buf);
     }
-    if (!w || !oof || !sel || !alpha || !stage || !ex_oof || !ex_y ||
+    if (!w || !oof || !sel || !alpha || !stage ||
+        (job->row_of && (!ex_oof || !ex_y)) ||
         (job->df && (!nb.r || !nb.pos || !nb.rows || !nb.buf))) {
         pthread_mutex_lock(&job->lock);
         job->oom = 1;
