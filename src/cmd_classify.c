@@ -430,21 +430,27 @@ static char *fmt_name(const char *file, long line)
     return s;
 }
 
-/* Makes it a failed item named by file and line: error is why, and the
- * report "FILE:LINE: why" and then more. */
-static void fail_line(struct item *it, const char *file, long line,
-                      const char *why, const char *more)
+/* Gives the item at it->src, it->lineno its error, why, and the report
+ * "FILE:LINE: why" and then more. */
+static void set_line_error(struct item *it, const char *why, const char *more)
 {
-    size_t n = strlen(file) + strlen(why) + strlen(more) + 32;
-    it->kind = ITEM_FAILED;
-    it->src = file;
-    it->lineno = line;
-    it->name = fmt_name(file, line);
+    size_t n = strlen(it->src) + strlen(why) + strlen(more) + 32;
     it->error = xstrdup(why);
     it->report = malloc(n);
     if (!it->report)
         out_of_memory();
-    snprintf(it->report, n, "%s:%ld: %s%s", file, line, why, more);
+    snprintf(it->report, n, "%s:%ld: %s%s", it->src, it->lineno, why, more);
+}
+
+/* Makes it a failed item named by file and line (see set_line_error). */
+static void fail_line(struct item *it, const char *file, long line,
+                      const char *why, const char *more)
+{
+    it->kind = ITEM_FAILED;
+    it->src = file;
+    it->lineno = line;
+    it->name = fmt_name(file, line);
+    set_line_error(it, why, more);
 }
 
 /* Produces the next item into *it (cleared, buffers kept); returns 0 at
@@ -832,9 +838,7 @@ static void process_item(const struct settings *set, struct worker_state *ws,
         name = rec->id_val ? rec->id_val
                            : (made = fmt_name(it->src, it->lineno));
         if (!ok) {
-            fail_line(it, it->src, it->lineno, msg, "");
-            free(it->name);           /* the id, when the line had one */
-            it->name = NULL;
+            set_line_error(it, msg, "");
             if (!rec->nmembers)
                 rec = NULL;
         } else {
