@@ -126,22 +126,29 @@ START_TEST(test_top_terms_none)
 }
 END_TEST
 
-static void serialize(const spytag_model *m, unsigned char **buf, size_t *len)
+/* Asserts that a and b serialize to the same bytes (same != 0) or to
+ * different ones (same == 0); what names the pair in a failure. */
+static void assert_bytes(const spytag_model *a, const spytag_model *b,
+                         int same, const char *what)
 {
-    ck_assert_int_eq(spytag_model_serialize(m, buf, len), SPYTAG_OK);
+    unsigned char *x, *y;
+    size_t nx, ny;
+    ck_assert_int_eq(spytag_model_serialize(a, &x, &nx), SPYTAG_OK);
+    ck_assert_int_eq(spytag_model_serialize(b, &y, &ny), SPYTAG_OK);
+    if (same) {
+        ck_assert_uint_eq(nx, ny);
+        ck_assert_msg(memcmp(x, y, nx) == 0, "%s", what);
+    } else {
+        ck_assert_msg(nx != ny || memcmp(x, y, nx) != 0, "%s", what);
+    }
+    free(x);
+    free(y);
 }
 
 START_TEST(test_deterministic)
 {
     spytag_model *a = tu_fixture_model(), *b = tu_fixture_model();
-    unsigned char *x, *y;
-    size_t nx, ny;
-    serialize(a, &x, &nx);
-    serialize(b, &y, &ny);
-    ck_assert_uint_eq(nx, ny);
-    ck_assert_msg(memcmp(x, y, nx) == 0, "two trainings differ");
-    free(x);
-    free(y);
+    assert_bytes(a, b, 1, "two trainings differ");
     spytag_model_free(a);
     spytag_model_free(b);
 }
@@ -153,17 +160,11 @@ START_TEST(test_seed_matters)
     spytag_corpus *c = tu_fixture_corpus();
     spytag_model *a = NULL, *b = NULL;
     spytag_options o;
-    unsigned char *x, *y;
-    size_t nx, ny;
     spytag_options_init(&o);
     ck_assert_int_eq(spytag_train(c, &o, &a, NULL), SPYTAG_OK);
     o.seed = 99;
     ck_assert_int_eq(spytag_train(c, &o, &b, NULL), SPYTAG_OK);
-    serialize(a, &x, &nx);
-    serialize(b, &y, &ny);
-    ck_assert(nx != ny || memcmp(x, y, nx) != 0);
-    free(x);
-    free(y);
+    assert_bytes(a, b, 0, "seed 99 gives the same bytes");
     spytag_model_free(a);
     spytag_model_free(b);
     spytag_corpus_free(c);
@@ -208,8 +209,6 @@ START_TEST(test_nb_scaling)
     spytag_corpus *c = tu_fixture_corpus();
     spytag_model *a = NULL, *b = NULL, *l = NULL;
     spytag_options o, got;
-    unsigned char *x, *y;
-    size_t nx, ny;
     spytag_options_init(&o);
     ck_assert_int_eq(o.nb, 1);
     ck_assert_int_eq(spytag_train(c, &o, &a, NULL), SPYTAG_OK);
@@ -221,16 +220,12 @@ START_TEST(test_nb_scaling)
     ck_assert_int_eq(got.nb, 1);
     spytag_model_options(b, &got);
     ck_assert_int_eq(got.nb, 0);
-    serialize(a, &x, &nx);
-    serialize(b, &y, &ny);
-    ck_assert(nx != ny || memcmp(x, y, nx) != 0);
+    assert_bytes(a, b, 0, "nb 0 gives the same bytes");
     o.nb = 1;
     o.solver = SPYTAG_SOLVER_LIBLINEAR;
     ck_assert_int_eq(spytag_train(c, &o, &l, NULL), SPYTAG_OK);
     spytag_model_options(l, &got);
     ck_assert_int_eq(got.nb, 0);
-    free(x);
-    free(y);
     spytag_model_free(a);
     spytag_model_free(b);
     spytag_model_free(l);
@@ -244,19 +239,12 @@ START_TEST(test_threads_same_bytes)
     spytag_corpus *c = tu_fixture_corpus();
     spytag_model *a = NULL, *b = NULL;
     spytag_options o;
-    unsigned char *x, *y;
-    size_t nx, ny;
     spytag_options_init(&o);
     o.threads = 1;
     ck_assert_int_eq(spytag_train(c, &o, &a, NULL), SPYTAG_OK);
     o.threads = 4;
     ck_assert_int_eq(spytag_train(c, &o, &b, NULL), SPYTAG_OK);
-    serialize(a, &x, &nx);
-    serialize(b, &y, &ny);
-    ck_assert_uint_eq(nx, ny);
-    ck_assert_msg(memcmp(x, y, nx) == 0, "-j 4 differs from -j 1");
-    free(x);
-    free(y);
+    assert_bytes(a, b, 1, "-j 4 differs from -j 1");
     spytag_model_free(a);
     spytag_model_free(b);
     spytag_corpus_free(c);
@@ -296,8 +284,7 @@ START_TEST(test_copies_merged)
     spytag_corpus *c = tu_fixture_corpus(), *c3 = spytag_corpus_new();
     spytag_model *m = NULL, *m4 = NULL;
     spytag_options o;
-    unsigned char *x, *y;
-    size_t d, t, k, nx, ny, n = spytag_corpus_size(c);
+    size_t d, t, k, n = spytag_corpus_size(c);
     for (k = 0; k < 3; k++)
         for (d = 0; d < n; d++) {
             const char *lab[8], *text;
@@ -329,12 +316,7 @@ START_TEST(test_copies_merged)
     assert_expected_tags(m);
     o.threads = 4;
     ck_assert_int_eq(spytag_train(c3, &o, &m4, NULL), SPYTAG_OK);
-    serialize(m, &x, &nx);
-    serialize(m4, &y, &ny);
-    ck_assert_uint_eq(nx, ny);
-    ck_assert_msg(memcmp(x, y, nx) == 0, "-j 4 differs from -j 1");
-    free(x);
-    free(y);
+    assert_bytes(m, m4, 1, "-j 4 differs from -j 1");
     spytag_model_free(m);
     spytag_model_free(m4);
     spytag_corpus_free(c);
@@ -428,8 +410,7 @@ START_TEST(test_loo_tuning)
     spytag_corpus *c = tu_fixture_corpus();
     spytag_model *folds = NULL, *loo = NULL, *loo4 = NULL;
     spytag_options o, got;
-    unsigned char *x, *y;
-    size_t nx, ny, t, differ = 0;
+    size_t t, differ = 0;
     spytag_options_init(&o);
     ck_assert_int_eq(o.tune_method, SPYTAG_AUTO);
     ck_assert_int_eq(spytag_train(c, &o, &folds, NULL), SPYTAG_OK);
@@ -447,12 +428,7 @@ START_TEST(test_loo_tuning)
     ck_assert_uint_gt(differ, 0);
     o.threads = 4;
     ck_assert_int_eq(spytag_train(c, &o, &loo4, NULL), SPYTAG_OK);
-    serialize(loo, &x, &nx);
-    serialize(loo4, &y, &ny);
-    ck_assert_uint_eq(nx, ny);
-    ck_assert_msg(memcmp(x, y, nx) == 0, "-j 4 differs from -j 1");
-    free(x);
-    free(y);
+    assert_bytes(loo, loo4, 1, "-j 4 differs from -j 1");
     spytag_model_free(folds);
     spytag_model_free(loo);
     spytag_model_free(loo4);
