@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../fuzz/same_model.h"
+
 /* Calls fn(data, len, name) for each file in tests/data/regress/sub (none
  * when the folder is absent); returns how many. */
 static int each_input(const char *sub,
@@ -115,28 +117,6 @@ static void run_labels(const unsigned char *data, size_t len, const char *name)
     spytag_corpus_free(c);
     tu_rmtree(dir);
     free(dir);
-}
-
-/* load -> serialize gives the bytes back for a version 3 file; an older
- * one comes back as version 3 (features in their order, nb recorded),
- * which then loads and serialises to the same bytes again. */
-static int same_model(const unsigned char *ser, size_t serlen,
-                      const unsigned char *buf, size_t size)
-{
-    spytag_model *m = NULL;
-    unsigned char *again = NULL;
-    size_t n = 0;
-    int ok;
-    if (size > 8 && buf[8] >= 3)
-        return serlen == size && memcmp(ser, buf, size) == 0;
-    if (serlen < 9 || ser[8] != 3 ||
-        spytag_model_load_buffer(ser, serlen, "again", &m, NULL) != SPYTAG_OK)
-        return 0;
-    ok = spytag_model_serialize(m, &again, &n) == SPYTAG_OK && n == serlen &&
-         memcmp(again, ser, n) == 0;
-    free(again);
-    spytag_model_free(m);
-    return ok;
 }
 
 static void run_model(const unsigned char *data, size_t len, const char *name)
