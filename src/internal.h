@@ -185,16 +185,19 @@ void spytag_record_clear(spytag_record *r);
 /* Trains a binary L2-regularised L2-loss linear SVM by dual coordinate
  * descent on the rows with sel[i] (NULL: all); y[i] != 0 marks positives,
  * whose cost is C_pos (negatives: C_neg), times weight[i] (NULL: 1, else
- * the number of identical documents the row stands for).  Writes nf
- * weights into w and the bias.  alpha_in (n entries, by document; may be
- * NULL) starts from those dual values (a warm start: the solution on a
- * superset of the rows is a good one); alpha_out (may be NULL) receives the final ones.  Stops after
+ * the number of identical documents the row stands for).  With scale2
+ * (nf entries, may be NULL) it solves for the rows with each value x_f
+ * scaled by s_f = sqrt(scale2[f]), and returns the weights multiplied by
+ * s_f, which apply to the plain rows.  Writes nf weights into w and the
+ * bias.  alpha_in (n entries, by document; may be NULL) starts from those
+ * dual values (a warm start: the solution on a superset of the rows is a
+ * good one); alpha_out (may be NULL) receives the final ones.  Stops after
  * max_passes passes over the rows even if eps is not reached.
  * Deterministic for a given seed; thread-safe.  -1 when out of memory. */
 int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
                      size_t n, size_t nf, const unsigned char *y,
                      const unsigned char *sel, const uint32_t *weight,
-                     double C_pos, double C_neg,
+                     const float *scale2, double C_pos, double C_neg,
                      double eps, int max_passes, uint64_t seed,
                      const double *alpha_in, double *alpha_out, double *w,
                      double *bias);

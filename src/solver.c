@@ -54,7 +54,7 @@ static inline double dot_row(const spytag_feat *x, uint32_t len,
 int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
                      size_t n, size_t nf, const unsigned char *y,
                      const unsigned char *sel, const uint32_t *weight,
-                     double C_pos, double C_neg,
+                     const float *scale2, double C_pos, double C_neg,
                      double eps, int max_passes, uint64_t seed,
                      const double *alpha_in, double *alpha_out, double *w,
                      double *bias)
@@ -84,8 +84,10 @@ int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
         double sq = 1.0;         /* the bias feature */
         if (sel && !sel[i])
             continue;
-        for (j = 0; j < rowlen[i]; j++)
-            sq += (double)rows[i][j].value * rows[i][j].value;
+        for (j = 0; j < rowlen[i]; j++) {
+            double v = rows[i][j].value;
+            sq += scale2 ? v * v * scale2[rows[i][j].index] : v * v;
+        }
         /* a row standing for k documents costs k times as much */
         dg[s] = (y[i] ? diag_pos : diag_neg) / (weight ? weight[i] : 1);
         qd[s] = sq + dg[s];
@@ -105,8 +107,11 @@ int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
                 continue;
             alpha[s] = a;
             ay = y[d] ? a : -a;
-            for (j = 0; j < rowlen[d]; j++)
-                wf[rows[d][j].index] += (float)(ay * rows[d][j].value);
+            for (j = 0; j < rowlen[d]; j++) {
+                uint32_t f = rows[d][j].index;
+                double v = rows[d][j].value;
+                wf[f] += (float)(ay * (scale2 ? v * scale2[f] : v));
+            }
             b += ay;
         }
     }
@@ -150,8 +155,14 @@ int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
                 if (alpha[p] < 0.0)
                     alpha[p] = 0.0;
                 delta = (alpha[p] - old) * yi;
-                for (j = 0; j < rowlen[d]; j++)
-                    wf[x[j].index] += (float)(delta * x[j].value);
+                if (scale2)
+                    for (j = 0; j < rowlen[d]; j++) {
+                        uint32_t f = x[j].index;
+                        wf[f] += (float)(delta * x[j].value * scale2[f]);
+                    }
+                else
+                    for (j = 0; j < rowlen[d]; j++)
+                        wf[x[j].index] += (float)(delta * x[j].value);
                 b += delta;
             }
         }

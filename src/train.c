@@ -35,7 +35,10 @@
  * topic's SVM trains on the features scaled by their damped naive Bayes
  * log-count ratios for that topic (see nb_ratios), and the weights are
  * multiplied back by the ratios, so the model is still one weight vector
- * per topic on the plain TF-IDF features.
+ * per topic on the plain TF-IDF features.  The solver does both at once:
+ * given the squared ratios it keeps the weights multiplied back as it
+ * goes, and reads the plain rows, which all threads share, instead of a
+ * scaled copy per topic and thread (see spytag_dcd_solve).
  *
  * Multi-class corpora (every document has exactly one label) get
  * multiclass = 1: prediction then assigns exactly one topic, the one with
@@ -451,12 +454,14 @@ static int problem_build(struct problem_data *p, int solver)
 }
 
 /* Trains topic labels y (0/1) on the documents with sel[i] (NULL: all).
+ * r2 (nf entries, or NULL; dcd only): the SVM sees the rows scaled by
+ * sqrt(r2) and w comes back multiplied by it, for the plain rows.
  * Fills w (nf entries) and *bias.  Returns 0, or -1 on failure. */
 static int fit_binary(const struct problem_data *p, const unsigned char *y,
                       const unsigned char *sel, const spytag_options *o,
                       int max_passes, uint64_t seed,
-                      const double *alpha_in, double *alpha_out, double *w,
-                      double *bias)
+                      const double *alpha_in, double *alpha_out,
+                      const float *r2, double *w, double *bias)
 {
     size_t i, k = 0, npos = 0;
     double *yy = malloc(p->n * sizeof *yy);
@@ -487,8 +492,8 @@ static int fit_binary(const struct problem_data *p, const unsigned char *y,
     if (o->solver == SPYTAG_SOLVER_DCD) {
         double C = o->C > 0 ? o->C : 1.0;
         rc = spytag_dcd_solve(p->rows, p->rowlen, p->n, p->nf, y, sel,
-                              p->weight, C * weights[0], C, 0.1, max_passes,
-                              seed, alpha_in, alpha_out, w, bias);
+                              p->weight, r2, C * weights[0], C, 0.1,
+                              max_passes, seed, alpha_in, alpha_out, w, bias);
         free(yy);
         return rc;
     }
@@ -629,24 +634,6 @@ static void nb_ratios(const struct problem_data *p, const unsigned char *y,
     }
 }
 
-/* The rows of p with every value scaled by r[index], into rows[] (n
- * pointers) over buf (as many entries as p has in all). */
-static void nb_scale(const struct problem_data *p, const double *r,
-                     spytag_feat **rows, spytag_feat *buf)
-{
-    size_t i, off = 0;
-    uint32_t j;
-    for (i = 0; i < p->n; i++) {
-        const spytag_feat *x = p->rows[i];
-        rows[i] = buf + off;
-        for (j = 0; j < p->rowlen[i]; j++) {
-            buf[off + j].index = x[j].index;
-            buf[off + j].value = (float)(x[j].value * r[x[j].index]);
-        }
-        off += p->rowlen[i];
-    }
-}
-
 spytag_model *spytag_model_alloc(size_t ntopics)
 {
     spytag_model *m = calloc(1, sizeof *m);
@@ -705,7 +692,7 @@ struct topic_job {
 /* A worker's scratch space for NB scaling (all NULL when it is off). */
 struct nb_space {
     double *r, *pos;             /* nf entries each */
-    spytag_feat **rows, *buf;    /* the scaled rows */
+    float *r2;                   /* r squared, for the solver */
 };
 
 static void train_topic(struct topic_job *job, size_t t, double *w,
@@ -724,40 +711,38 @@ static void train_topic(struct topic_job *job, size_t t, double *w,
     /* The full model first: its dual solution warm-starts the fold models
      * (DCD only), which then need a fraction of the iterations. */
     int warm = o->solver == SPYTAG_SOLVER_DCD;
-    /* With NB scaling the SVMs train on the scaled rows (one scaling per
-     * topic, from all its training documents, fold models included), and
-     * each weight vector is multiplied back by r, so that it applies to
-     * the plain rows. */
-    struct problem_data scaled;
-    const struct problem_data *ps = p;
+    /* With NB scaling the SVMs train on the rows scaled by r (one scaling
+     * per topic, from all its training documents, fold models included);
+     * the solver takes r squared and returns the weights multiplied back
+     * by r, which apply to the plain rows. */
+    const float *r2 = NULL;
 
     if (job->df) {
         nb_ratios(p, y, job->df, job->lq, job->nnz, nb->pos, nb->r);
-        nb_scale(p, nb->r, nb->rows, nb->buf);
-        scaled = *p;
-        scaled.rows = nb->rows;
-        ps = &scaled;
+        for (i = 0; i < job->nf; i++)
+            nb->r2[i] = (float)(nb->r[i] * nb->r[i]);
+        r2 = nb->r2;
     }
-    if (fit_binary(ps, y, NULL, o, 1000, base, NULL, warm ? alpha : NULL, w,
+    if (fit_binary(p, y, NULL, o, 1000, base, NULL, warm ? alpha : NULL, r2,
+                   w,
                    &b) != 0)
         goto failed;
     if (k >= 2 && job->loo) {
         /* leave-one-out estimate: alpha are the full model's (by document)
-         * and w its weights, still on the rows the SVM saw (scaled) */
+         * and w its weights; sq is the squared norm of the row the SVM saw
+         * (scaled by r), bias feature included */
         for (i = 0; i < n; i++) {
-            const spytag_feat *xs = ps->rows[i];
+            const spytag_feat *xs = p->rows[i];
             double sq = 1.0, mg = b, yi = y[i] ? 1.0 : -1.0;
             uint32_t j;
-            for (j = 0; j < ps->rowlen[i]; j++) {
-                sq += (double)xs[j].value * xs[j].value;
-                mg += (double)xs[j].value * w[xs[j].index];
+            for (j = 0; j < p->rowlen[i]; j++) {
+                double v = xs[j].value;
+                sq += r2 ? v * v * r2[xs[j].index] : v * v;
+                mg += v * w[xs[j].index];
             }
             oof[i] = mg - LOO_RHO * alpha[i] * yi * sq;
         }
     }
-    if (job->df)
-        for (i = 0; i < job->nf; i++)
-            w[i] *= nb->r[i];
     for (i = 0; i < job->nf; i++)
         stage[i * GROUP + lane] = (float)w[p->fmap ? p->fmap[i] : i];
     m->bias[t] = b;
@@ -765,13 +750,10 @@ static void train_topic(struct topic_job *job, size_t t, double *w,
         for (f = 0; f < k; f++) {
             for (i = 0; i < n; i++)
                 sel[i] = job->fold[i] != f;
-            if (fit_binary(ps, y, sel, o, FOLD_PASSES,
+            if (fit_binary(p, y, sel, o, FOLD_PASSES,
                            base + (uint64_t)f + 1,
-                           warm ? alpha : NULL, NULL, w, &b) != 0)
+                           warm ? alpha : NULL, NULL, r2, w, &b) != 0)
                 goto failed;
-            if (job->df)
-                for (i = 0; i < job->nf; i++)
-                    w[i] *= nb->r[i];
             for (i = 0; i < n; i++)
                 if (job->fold[i] == f)
                     oof[i] = dot(p->rows[i], p->rowlen[i], w) + b;
@@ -826,7 +808,7 @@ static void *topic_worker(void *arg)
      * copies */
     double *ex_oof = NULL;
     unsigned char *ex_y = NULL;
-    struct nb_space nb = { NULL, NULL, NULL, NULL };
+    struct nb_space nb = { NULL, NULL, NULL };
 
     if (job->row_of) {
         ex_oof = malloc((job->ndocs + 1) * sizeof *ex_oof);
@@ -835,12 +817,11 @@ static void *topic_worker(void *arg)
     if (job->df) {
         nb.r = malloc((job->nf + 1) * sizeof *nb.r);
         nb.pos = malloc((job->nf + 1) * sizeof *nb.pos);
-        nb.rows = malloc((job->n + 1) * sizeof *nb.rows);
-        nb.buf = malloc((job->nnz + 1) * sizeof *nb.buf);
+        nb.r2 = malloc((job->nf + 1) * sizeof *nb.r2);
     }
     if (!w || !oof || !sel || !alpha || !stage ||
         (job->row_of && (!ex_oof || !ex_y)) ||
-        (job->df && (!nb.r || !nb.pos || !nb.rows || !nb.buf))) {
+        (job->df && (!nb.r || !nb.pos || !nb.r2))) {
         pthread_mutex_lock(&job->lock);
         job->oom = 1;
         pthread_mutex_unlock(&job->lock);
@@ -882,8 +863,7 @@ out:
     free(ex_y);
     free(nb.r);
     free(nb.pos);
-    free(nb.rows);
-    free(nb.buf);
+    free(nb.r2);
     return NULL;
 }
 

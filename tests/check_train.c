@@ -263,15 +263,54 @@ START_TEST(test_dcd_weights)
     static const unsigned char y2[] = { 1, 1, 1, 0 }, y1[] = { 1, 1, 0 };
     static const uint32_t weight[] = { 2, 1, 1 };
     double w2[2], b2, w1[2], b1;
-    ck_assert_int_eq(spytag_dcd_solve(twice, len2, 4, 2, y2, NULL, NULL, 1.0,
-                                      1.0, 1e-9, 100000, 3, NULL, NULL, w2,
-                                      &b2), 0);
-    ck_assert_int_eq(spytag_dcd_solve(once, len1, 3, 2, y1, NULL, weight, 1.0,
-                                      1.0, 1e-9, 100000, 3, NULL, NULL, w1,
-                                      &b1), 0);
+    ck_assert_int_eq(spytag_dcd_solve(twice, len2, 4, 2, y2, NULL, NULL,
+                                      NULL, 1.0, 1.0, 1e-9, 100000, 3, NULL,
+                                      NULL, w2, &b2), 0);
+    ck_assert_int_eq(spytag_dcd_solve(once, len1, 3, 2, y1, NULL, weight,
+                                      NULL, 1.0, 1.0, 1e-9, 100000, 3, NULL,
+                                      NULL, w1, &b1), 0);
     ck_assert_double_eq_tol(w1[0], w2[0], 1e-5);
     ck_assert_double_eq_tol(w1[1], w2[1], 1e-5);
     ck_assert_double_eq_tol(b1, b2, 1e-5);
+}
+END_TEST
+
+START_TEST(test_dcd_scaled)
+{
+    /* scale2 = s^2 on the plain rows solves the SVM of the rows scaled by
+     * s, with the weights multiplied back by s */
+    static spytag_feat p0[] = { { 0, 1.0f }, { 2, 0.5f } },
+                       p1[] = { { 0, 0.6f }, { 1, 0.3f } },
+                       p2[] = { { 1, 1.0f } },
+                       p3[] = { { 1, 0.5f }, { 2, 0.8f } };
+    static spytag_feat q0[] = { { 0, 2.0f }, { 2, 0.25f } },
+                       q1[] = { { 0, 1.2f }, { 1, -0.15f } },
+                       q2[] = { { 1, -0.5f } },
+                       q3[] = { { 1, -0.25f }, { 2, 0.4f } };
+    spytag_feat *const plain[] = { p0, p1, p2, p3 };
+    spytag_feat *const scaled[] = { q0, q1, q2, q3 };
+    static const float s[] = { 2.0f, -0.5f, 0.5f }, s2[] = { 4.0f, 0.25f,
+                                                            0.25f };
+    static const uint32_t len[] = { 2, 2, 1, 2 };
+    static const unsigned char y[] = { 1, 1, 0, 0 };
+    double ws[3], bs, wp[3], bp, as[4], ap[4];
+    size_t f;
+    ck_assert_int_eq(spytag_dcd_solve(scaled, len, 4, 3, y, NULL, NULL, NULL,
+                                      1.0, 1.0, 1e-9, 100000, 5, NULL, as,
+                                      ws, &bs), 0);
+    ck_assert_int_eq(spytag_dcd_solve(plain, len, 4, 3, y, NULL, NULL, s2,
+                                      1.0, 1.0, 1e-9, 100000, 5, NULL, ap,
+                                      wp, &bp), 0);
+    for (f = 0; f < 3; f++)
+        ck_assert_double_eq_tol(wp[f], ws[f] * s[f], 1e-5);
+    ck_assert_double_eq_tol(bp, bs, 1e-5);
+    for (f = 0; f < 4; f++)
+        ck_assert_double_eq_tol(ap[f], as[f], 1e-5);
+    /* and it is not the plain rows' SVM */
+    ck_assert_int_eq(spytag_dcd_solve(plain, len, 4, 3, y, NULL, NULL, NULL,
+                                      1.0, 1.0, 1e-9, 100000, 5, NULL, NULL,
+                                      ws, &bs), 0);
+    ck_assert(fabs(ws[2] - wp[2]) > 1e-3);
 }
 END_TEST
 
@@ -337,8 +376,9 @@ START_TEST(test_dcd_solve)
     static const unsigned char sel[] = { 1, 1, 1, 1, 0 };
     double w[2], b, w2[2], b2;
     size_t i;
-    ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, NULL, NULL, 1.0, 1.0,
-                                      0.01, 1000, 42, NULL, NULL, w, &b), 0);
+    ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, NULL, NULL, NULL,
+                                      1.0, 1.0, 0.01, 1000, 42, NULL, NULL,
+                                      w, &b), 0);
     ck_assert(w[0] > 0 && w[1] < 0);
     for (i = 0; i < 5; i++) {
         double d = b;
@@ -347,27 +387,32 @@ START_TEST(test_dcd_solve)
             d += w[rows[i][j].index] * rows[i][j].value;
         ck_assert_msg((d > 0) == (y[i] != 0), "row %zu on the wrong side", i);
     }
-    ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, NULL, NULL, 1.0, 1.0,
-                                      0.01, 1000, 42, NULL, NULL, w2, &b2), 0);
+    ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, NULL, NULL, NULL,
+                                      1.0, 1.0, 0.01, 1000, 42, NULL, NULL,
+                                      w2, &b2), 0);
     ck_assert_double_eq(w[0], w2[0]);
     ck_assert_double_eq(w[1], w2[1]);
     ck_assert_double_eq(b, b2);
     /* sel leaves row 4 out: it changes the answer */
-    ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, sel, NULL, 1.0, 1.0,
-                                      0.01, 1000, 42, NULL, NULL, w2, &b2), 0);
+    ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, sel, NULL, NULL,
+                                      1.0, 1.0, 0.01, 1000, 42, NULL, NULL,
+                                      w2, &b2), 0);
     ck_assert(w2[1] != w[1] || b2 != b);
     /* a warm start from the full solution reaches the same optimum as a
      * cold start on the subset (to the solver's tolerance) */
     {
         double alpha[5], w3[2], b3;
-        ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, NULL, NULL, 1.0, 1.0,
-                                          1e-6, 1000, 42, NULL, alpha, w, &b), 0);
+        ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, NULL, NULL, NULL,
+                                          1.0, 1.0, 1e-6, 1000, 42, NULL,
+                                          alpha, w, &b), 0);
         for (i = 0; i < 5; i++)
             ck_assert(alpha[i] >= 0.0);
-        ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, sel, NULL, 1.0, 1.0,
-                                          1e-6, 1000, 7, NULL, NULL, w2, &b2), 0);
-        ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, sel, NULL, 1.0, 1.0,
-                                          1e-6, 1000, 7, alpha, NULL, w3, &b3), 0);
+        ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, sel, NULL, NULL,
+                                          1.0, 1.0, 1e-6, 1000, 7, NULL, NULL,
+                                          w2, &b2), 0);
+        ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, sel, NULL, NULL,
+                                          1.0, 1.0, 1e-6, 1000, 7, alpha, NULL,
+                                          w3, &b3), 0);
         ck_assert_double_eq_tol(w2[0], w3[0], 1e-4);
         ck_assert_double_eq_tol(w2[1], w3[1], 1e-4);
         ck_assert_double_eq_tol(b2, b3, 1e-4);
@@ -749,6 +794,7 @@ static Suite *train_suite(void)
     tcase_add_test(tc, test_assign_folds);
     tcase_add_test(tc, test_dcd_solve);
     tcase_add_test(tc, test_dcd_weights);
+    tcase_add_test(tc, test_dcd_scaled);
     suite_add_tcase(s, tc);
 
     {   /* regressions: bugs found by these tests, now fixed */
