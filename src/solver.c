@@ -130,6 +130,17 @@ int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
             const spytag_feat *x = rows[d];
             double yi = y[d] ? 1.0 : -1.0, g = 0.0, pg = 0.0;
             double diag = dg[p];
+            if (s + 2 < active) {
+                /* a row two visits ahead: its first cache lines, which
+                 * the hardware cannot guess (the order is random), and
+                 * the slot of the one after */
+                const char *ahead = (const char *)rows[index[s + 2]];
+                __builtin_prefetch(ahead);
+                __builtin_prefetch(ahead + 64);
+                __builtin_prefetch(ahead + 128);
+                if (s + 4 < active)
+                    __builtin_prefetch(&pos[index[s + 4]]);
+            }
             g = dot_row(x, rowlen[d], wf);
             g = (g + b) * yi - 1.0 + alpha[p] * diag;
             if (alpha[p] == 0.0) {
