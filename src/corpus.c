@@ -291,12 +291,14 @@ static char *join_path(const char *a, const char *b)
 }
 
 /* Reads one line (any length up to the limit) from f into *buf. Returns the
- * length, -1 at end of file, -2 when the line is too long (it is skipped). */
+ * length, -1 at end of file, -2 when the line is too long (it is skipped).
+ * f belongs to the calling thread: the bytes are read without stdio's
+ * lock, which getc takes for each one. */
 static long read_line(FILE *f, char **buf, size_t *cap)
 {
     size_t n = 0;
     int ch, toolong = 0;
-    while ((ch = getc(f)) != EOF) {
+    while ((ch = getc_unlocked(f)) != EOF) {
         if (ch == '\n')
             break;
         if (toolong)

@@ -418,10 +418,55 @@ static int cmp_pair(const void *a, const void *b)
     return (x->key > y->key) - (x->key < y->key);
 }
 
-static int cmp_feat(const void *a, const void *b)
+/* Sorts a row by feature index (all different), in place: a quicksort
+ * with the comparison inline, insertion sort for short runs and the
+ * recursion on the shorter side.  qsort's calls through a pointer were
+ * 4% of training at 100k documents. */
+static void sort_feats(spytag_feat *a, size_t n)
 {
-    const spytag_feat *x = a, *y = b;
-    return (x->index > y->index) - (x->index < y->index);
+    while (n > 16) {
+        size_t i = 0, j = n - 1, m = n / 2;
+        uint32_t pivot;
+        spytag_feat t;
+        /* median of three into a[m] */
+        if (a[m].index < a[0].index) {
+            t = a[m]; a[m] = a[0]; a[0] = t;
+        }
+        if (a[n - 1].index < a[m].index) {
+            t = a[m]; a[m] = a[n - 1]; a[n - 1] = t;
+            if (a[m].index < a[0].index) {
+                t = a[m]; a[m] = a[0]; a[0] = t;
+            }
+        }
+        pivot = a[m].index;
+        for (;;) {                 /* Hoare partition */
+            while (a[i].index < pivot)
+                i++;
+            while (a[j].index > pivot)
+                j--;
+            if (i >= j)
+                break;
+            t = a[i]; a[i] = a[j]; a[j] = t;
+            i++;
+            j--;
+        }
+        /* a[0..j] <= pivot <= a[j+1..n-1] */
+        if (j + 1 < n - j - 1) {
+            sort_feats(a, j + 1);
+            a += j + 1;
+            n -= j + 1;
+        } else {
+            sort_feats(a + j + 1, n - j - 1);
+            n = j + 1;
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
+        spytag_feat t = a[i];
+        size_t j = i;
+        for (; j > 0 && a[j - 1].index > t.index; j--)
+            a[j] = a[j - 1];
+        a[j] = t;
+    }
 }
 
 static int keep_df(int32_t df, const spytag_options *o, size_t ndocs)
@@ -453,6 +498,7 @@ int spytag_vectorizer_fit(spytag_vectorizer *v, const spytag_corpus *c,
     struct pair_key *pk = NULL;
     spytag_feat **rows = NULL;
     uint32_t *rowlen = NULL, *count = NULL, *touched = NULL;
+    double tflog[TFLOG];
     int rc = SPYTAG_ENOMEM;
 
     memset(&x, 0, sizeof x);
@@ -592,6 +638,9 @@ int spytag_vectorizer_fit(spytag_vectorizer *v, const spytag_corpus *c,
             v->idf[pmap.a[i]] = idf_of(pdf.a[i], nsel);
 
     /* pass 3: the vectors */
+    tflog[0] = 0.0;
+    for (i = 1; i < TFLOG; i++)
+        tflog[i] = 1.0 + log((double)i);
     rows = calloc(nsel, sizeof *rows);
     rowlen = calloc(nsel, sizeof *rowlen);
     count = calloc(spytag_vectorizer_size(v) + 1, sizeof *count);
@@ -622,8 +671,8 @@ int spytag_vectorizer_fit(spytag_vectorizer *v, const spytag_corpus *c,
         row = malloc((nt ? nt : 1) * sizeof *row);
         if (!row)
             goto cleanup;
-        weigh(v, count, touched, nt, row, NULL);
-        qsort(row, nt, sizeof *row, cmp_feat);
+        weigh(v, count, touched, nt, row, tflog);
+        sort_feats(row, nt);
         rows[d] = row;
         rowlen[d] = (uint32_t)nt;
     }

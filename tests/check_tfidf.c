@@ -267,6 +267,44 @@ static double value_of(const spytag_vecbuf *b, long n, uint32_t f)
     return -1.0;
 }
 
+/* Training rows come sorted by feature index, however long: a document of
+ * 400 different words in scrambled order (and their 399 pairs), next to a
+ * short one. */
+START_TEST(test_fit_rows_sorted)
+{
+    char *doc = malloc(400 * 5 + 1);
+    const char *texts[2];
+    struct fitted f;
+    size_t i, len = 0;
+    unsigned seed = 7;
+    int used[400] = { 0 };
+    ck_assert_ptr_nonnull(doc);
+    for (i = 0; i < 400; i++) {
+        unsigned w;
+        seed = seed * 1103515245u + 12345u;
+        w = (seed >> 16) % 400;
+        while (used[w])
+            w = (w + 1) % 400;
+        used[w] = 1;
+        len += (size_t)sprintf(doc + len, "%sq%c%c%c", i ? " " : "",
+                               'a' + w / 100, 'a' + w / 10 % 10,
+                               'a' + w % 10);
+    }
+    texts[0] = doc;
+    texts[1] = "qaaa qaab";
+    fit(&f, texts, 2, NULL, 2, 1, 1.0);
+    ck_assert_uint_eq(f.rowlen[0], 400 + 399);
+    ck_assert_uint_eq(f.rowlen[1], 3);
+    for (i = 0; i < 2; i++) {
+        uint32_t j;
+        for (j = 1; j < f.rowlen[i]; j++)
+            ck_assert_uint_lt(f.rows[i][j - 1].index, f.rows[i][j].index);
+    }
+    unfit(&f);
+    free(doc);
+}
+END_TEST
+
 START_TEST(test_vectorize_matches_fit)
 {
     struct fitted f;
@@ -466,6 +504,7 @@ static Suite *tfidf_suite(void)
     {   /* regressions: bugs found by these tests, now fixed */
         tc = tcase_create("regressions");
         tcase_add_test(tc, test_vectorize_sorted);
+        tcase_add_test(tc, test_fit_rows_sorted);
         suite_add_tcase(s, tc);
     }
     return s;
