@@ -724,8 +724,7 @@ static void train_topic(struct topic_job *job, size_t t, double *w,
         r2 = nb->r2;
     }
     if (fit_binary(p, y, NULL, o, 1000, base, NULL, warm ? alpha : NULL, r2,
-                   w,
-                   &b) != 0)
+                   w, &b) != 0)
         goto failed;
     if (k >= 2 && job->loo) {
         /* leave-one-out estimate: alpha are the full model's (by document)
