@@ -61,7 +61,7 @@ static inline double dot_row(const spytag_feat *x, uint32_t len,
 /* What a coordinate's visit reads, in one place: a visit in the shuffled
  * order then costs one or two cache misses for its state instead of one
  * per array (the row pointer and length, the label, alpha, the diagonal
- * terms), and the state two visits ahead can be prefetched. */
+ * terms), and the records of the visits ahead can be prefetched. */
 struct dcd_coord {
     const spytag_feat *x;        /* the row */
     double alpha, qd, dg, yi;    /* dual value, Q_ii + D_ii, D_ii, +-1 */
@@ -115,7 +115,7 @@ int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
     seed = seed * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL;
     if (seed == 0)
         seed = 1;
-    if (alpha_in) {          /* warm start: w = sum of alpha y x */
+    if (alpha_in) {   /* warm start: w = sum of alpha y x (times scale2) */
         for (s = 0; s < l; s++) {
             struct dcd_coord *c = &co[s];
             double a = alpha_in[c->doc], ay;
@@ -149,15 +149,19 @@ int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
             if (s + 2 < active) {
                 /* the first cache lines of the row two visits ahead, which
                  * the hardware cannot guess (the order is random), and the
-                 * state of the one after */
-                const char *ahead = (const char *)co[index[s + 2]].x;
-                __builtin_prefetch(ahead);
-                __builtin_prefetch(ahead + 64);
-                __builtin_prefetch(ahead + 128);
+                 * record of the visit four ahead, whose row comes next */
+                const struct dcd_coord *na = &co[index[s + 2]];
+                const char *ahead = (const char *)na->x;
+                size_t bytes = (size_t)na->len * sizeof *na->x;
+                SPYTAG_PREFETCH(ahead);
+                if (bytes > 64)
+                    SPYTAG_PREFETCH(ahead + 64);
+                if (bytes > 128)
+                    SPYTAG_PREFETCH(ahead + 128);
                 if (s + 4 < active) {
                     const char *st = (const char *)&co[index[s + 4]];
-                    __builtin_prefetch(st);
-                    __builtin_prefetch(st + sizeof *co - 1);
+                    SPYTAG_PREFETCH(st);
+                    SPYTAG_PREFETCH(st + sizeof *co - 1);
                 }
             }
             g = dot_row(x, c->len, wf);

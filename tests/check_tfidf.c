@@ -494,6 +494,7 @@ static Suite *tfidf_suite(void)
     tcase_add_test(tc, test_max_df);
     tcase_add_test(tc, test_subset);
     tcase_add_test(tc, test_fit_empty);
+    tcase_add_test(tc, test_fit_rows_sorted);
     suite_add_tcase(s, tc);
     tc = tcase_create("vectorize");
     tcase_add_test(tc, test_vectorize_matches_fit);
@@ -504,7 +505,6 @@ static Suite *tfidf_suite(void)
     {   /* regressions: bugs found by these tests, now fixed */
         tc = tcase_create("regressions");
         tcase_add_test(tc, test_vectorize_sorted);
-        tcase_add_test(tc, test_fit_rows_sorted);
         suite_add_tcase(s, tc);
     }
     return s;

@@ -306,6 +306,19 @@ START_TEST(test_dcd_scaled)
     ck_assert_double_eq_tol(bp, bs, 1e-5);
     for (f = 0; f < 4; f++)
         ck_assert_double_eq_tol(ap[f], as[f], 1e-5);
+    /* the same with a subset of the rows, warm-started from those alphas */
+    {
+        static const unsigned char sel[] = { 1, 1, 1, 0 };
+        ck_assert_int_eq(spytag_dcd_solve(scaled, len, 4, 3, y, sel, NULL,
+                                          NULL, 1.0, 1.0, 1e-9, 100000, 6,
+                                          as, NULL, ws, &bs), 0);
+        ck_assert_int_eq(spytag_dcd_solve(plain, len, 4, 3, y, sel, NULL,
+                                          s2, 1.0, 1.0, 1e-9, 100000, 6, ap,
+                                          NULL, wp, &bp), 0);
+        for (f = 0; f < 3; f++)
+            ck_assert_double_eq_tol(wp[f], ws[f] * s[f], 1e-5);
+        ck_assert_double_eq_tol(bp, bs, 1e-5);
+    }
     /* and it is not the plain rows' SVM */
     ck_assert_int_eq(spytag_dcd_solve(plain, len, 4, 3, y, NULL, NULL, NULL,
                                       1.0, 1.0, 1e-9, 100000, 5, NULL, NULL,
