@@ -145,6 +145,17 @@ static void assert_bytes(const spytag_model *a, const spytag_model *b,
     free(y);
 }
 
+/* Trains c again with o on 4 threads and asserts the same bytes as m. */
+static void assert_same_on_4_threads(const spytag_corpus *c, spytag_options o,
+                                     const spytag_model *m)
+{
+    spytag_model *m4 = NULL;
+    o.threads = 4;
+    ck_assert_int_eq(spytag_train(c, &o, &m4, NULL), SPYTAG_OK);
+    assert_bytes(m, m4, 1, "-j 4 differs from -j 1");
+    spytag_model_free(m4);
+}
+
 START_TEST(test_deterministic)
 {
     spytag_model *a = tu_fixture_model(), *b = tu_fixture_model();
@@ -237,16 +248,13 @@ START_TEST(test_threads_same_bytes)
 {
     /* topics trained on several threads: the same model, byte for byte */
     spytag_corpus *c = tu_fixture_corpus();
-    spytag_model *a = NULL, *b = NULL;
+    spytag_model *a = NULL;
     spytag_options o;
     spytag_options_init(&o);
     o.threads = 1;
     ck_assert_int_eq(spytag_train(c, &o, &a, NULL), SPYTAG_OK);
-    o.threads = 4;
-    ck_assert_int_eq(spytag_train(c, &o, &b, NULL), SPYTAG_OK);
-    assert_bytes(a, b, 1, "-j 4 differs from -j 1");
+    assert_same_on_4_threads(c, o, a);
     spytag_model_free(a);
-    spytag_model_free(b);
     spytag_corpus_free(c);
 }
 END_TEST
@@ -334,7 +342,7 @@ START_TEST(test_copies_merged)
      * positives), tags the fixture texts alike, and -j 4 gives the same
      * bytes */
     spytag_corpus *c = tu_fixture_corpus(), *c3 = spytag_corpus_new();
-    spytag_model *m = NULL, *m4 = NULL;
+    spytag_model *m = NULL;
     spytag_options o;
     size_t d, t, k, n = spytag_corpus_size(c);
     for (k = 0; k < 3; k++)
@@ -366,11 +374,8 @@ START_TEST(test_copies_merged)
         ck_assert_uint_eq(spytag_model_positives(m, t), 3 * pos);
     }
     assert_expected_tags(m);
-    o.threads = 4;
-    ck_assert_int_eq(spytag_train(c3, &o, &m4, NULL), SPYTAG_OK);
-    assert_bytes(m, m4, 1, "-j 4 differs from -j 1");
+    assert_same_on_4_threads(c3, o, m);
     spytag_model_free(m);
-    spytag_model_free(m4);
     spytag_corpus_free(c);
     spytag_corpus_free(c3);
 }
@@ -466,7 +471,7 @@ START_TEST(test_loo_tuning)
      * gives other thresholds, tags the fixture texts alike, is recorded in
      * the model, and is the same on 1 and 4 threads */
     spytag_corpus *c = tu_fixture_corpus();
-    spytag_model *folds = NULL, *loo = NULL, *loo4 = NULL;
+    spytag_model *folds = NULL, *loo = NULL;
     spytag_options o, got;
     size_t t, differ = 0;
     spytag_options_init(&o);
@@ -484,12 +489,9 @@ START_TEST(test_loo_tuning)
         differ += spytag_model_threshold(loo, t) !=
                   spytag_model_threshold(folds, t);
     ck_assert_uint_gt(differ, 0);
-    o.threads = 4;
-    ck_assert_int_eq(spytag_train(c, &o, &loo4, NULL), SPYTAG_OK);
-    assert_bytes(loo, loo4, 1, "-j 4 differs from -j 1");
+    assert_same_on_4_threads(c, o, loo);
     spytag_model_free(folds);
     spytag_model_free(loo);
-    spytag_model_free(loo4);
     spytag_corpus_free(c);
 }
 END_TEST
