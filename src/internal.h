@@ -76,6 +76,7 @@ typedef struct spytag_vecbuf {
     uint64_t *hash;         /* ... their hash */
     int32_t *ids;           /* ... word id or ID_* */
     uint64_t *pkey, *phash; /* ... the pair it ends, if any */
+    uint32_t *pid;          /* ... that pair's feature id (or spare) */
     /* Which table a short raw token is looked up in: without stemming, the
      * vocabulary itself, which holds the stop words too; with stemming,
      * cache, from raw token to word id (so stemming runs once per

@@ -107,11 +107,16 @@ int spytag_vectorizer_seal(spytag_vectorizer *v, int stopwords)
 /* ---- classification-time vectoriser ------------------------------------ */
 
 /* The tokenizer fills a sink of SPYTAG_SINK_CAP tokens (their key words)
- * and calls run_batch when it is full.  run_batch hashes every short
- * token of the batch and prefetches its slot, then finds the word ids
- * (the slots have arrived by then), then prefetches the slots of the
- * batch's pairs, then bumps the counts in token order (so the vector is
- * the same as one built token by token). */
+ * and calls run_batch when it is full.  run_batch goes over the batch in
+ * passes, each starting the cache misses that the next one needs: it
+ * hashes every short token and prefetches its slot, then finds the word
+ * ids (the slots have arrived by then), then keeps only the words that
+ * are features (stop words and unknown words only set the pairs' left
+ * words), then prefetches the Bloom filter's words of their pairs, then
+ * the slots of the pairs that pass the filter and the words' counts, then
+ * finds the pairs' ids and prefetches their counts, and last bumps the
+ * counts in token order (so the vector is the same as one built token by
+ * token). */
 #define BATCH SPYTAG_SINK_CAP
 #define ID_PENDING SPYTAG_SINK_PENDING
 
@@ -134,6 +139,7 @@ int spytag_vecbuf_init(spytag_vecbuf *b, const spytag_vectorizer *v,
     b->ids = malloc(BATCH * sizeof *b->ids);
     b->pkey = malloc(BATCH * sizeof *b->pkey);
     b->phash = malloc(BATCH * sizeof *b->phash);
+    b->pid = malloc(BATCH * sizeof *b->pid);
     b->cache = spytag_strtab_new(4096);
     b->cache_cap = 4096;
     b->cache_id = malloc(b->cache_cap * sizeof *b->cache_id);
@@ -141,8 +147,8 @@ int spytag_vecbuf_init(spytag_vecbuf *b, const spytag_vectorizer *v,
     b->tk = spytag_tokenizer_new(o);
     b->cap = nf;
     if (!b->count || !b->touched || !b->out || !b->keys || !b->hash ||
-        !b->ids || !b->pkey || !b->phash || !b->cache || !b->cache_id ||
-        !b->tflog || !b->tk)
+        !b->ids || !b->pkey || !b->phash || !b->pid || !b->cache ||
+        !b->cache_id || !b->tflog || !b->tk)
         goto oom;
     b->direct = !o->stem;
     b->count[nf] = 1;
@@ -171,6 +177,7 @@ void spytag_vecbuf_free(spytag_vecbuf *b)
     free(b->ids);
     free(b->pkey);
     free(b->phash);
+    free(b->pid);
     spytag_strtab_free(b->cache);
     free(b->cache_id);
     free(b->tflog);
@@ -246,10 +253,11 @@ static void run_batch(spytag_vecbuf *b)
     uint64_t (*keys)[3] = b->keys;
     int32_t *ids = b->ids, prev = b->prev;
     uint64_t *hash = b->hash, *pkey = b->pkey, *phash = b->phash;
+    uint32_t *pid = b->pid;
     uint32_t *count = b->count, *touched = b->touched;
     const uint32_t spare = (uint32_t)spytag_vectorizer_size(v);
     const uint32_t nuni = (uint32_t)v->nuni;
-    size_t n = b->sink.n, i, nt = b->ntouched;
+    size_t n = b->sink.n, i, m = 0, nt = b->ntouched;
     int pairs = v->ngram_max >= 2;
     const uint64_t hnone = spytag_pairtab_hash(UINT64_MAX);
 
@@ -270,25 +278,44 @@ static void run_batch(spytag_vecbuf *b)
             if (ids[i] == ID_PENDING)
                 ids[i] = resolve_cached(b, keys[i], hash[i]);
     }
-    for (i = 0; i < n; i++) {            /* the pairs each token ends */
+    /* Only the batch's words count: the stop words and the unknown words
+     * go, once they have set the pairs' left words (a stop word is
+     * skipped, so a pair may bridge it; an unknown word breaks the
+     * chain).  ids[] keeps the m words, pkey[] the pair each one ends
+     * (UINT64_MAX: none), in token order. */
+    for (i = 0; i < n; i++) {
         int32_t id = ids[i];
         uint64_t key = (uint64_t)(uint32_t)prev << 32 | (uint32_t)id;
-        uint64_t h = spytag_pairtab_hash(key);
-        int pair = id >= 0 && prev >= 0 && pairs &&
-                   spytag_pairtab_maybe(v->pair, h);
-        pkey[i] = pair ? key : UINT64_MAX;
-        phash[i] = pair ? h : hnone;
-        spytag_pairtab_prefetch(v->pair, phash[i]);
-        /* a stop word is skipped: a pair may bridge it */
+        ids[m] = id;
+        pkey[m] = prev >= 0 && pairs ? key : UINT64_MAX;
+        m += id >= 0;
         prev = id == ID_STOP ? prev : (id >= 0 ? id : -1);
     }
     b->prev = prev;
-    for (i = 0; i < n; i++) {
-        int32_t id = ids[i], p;
-        bump_any(count, touched, &nt, id >= 0 ? (uint32_t)id : spare);
+    for (i = 0; i < m; i++) {
+        phash[i] = spytag_pairtab_hash(pkey[i]);
+        spytag_pairtab_bloom_prefetch(v->pair, phash[i]);
+    }
+    for (i = 0; i < m; i++) {
+        uint64_t h = phash[i];
+        /* no branch on the Bloom filter's answer: it is not predictable */
+        uint64_t keep = 0 - (uint64_t)(pkey[i] != UINT64_MAX &&
+                                       spytag_pairtab_maybe(v->pair, h));
+        pkey[i] |= ~keep;                /* UINT64_MAX: no pair */
+        phash[i] = (h & keep) | (hnone & ~keep);
+        spytag_pairtab_prefetch(v->pair, phash[i]);
+        SPYTAG_PREFETCH(&count[ids[i]]);
+    }
+    for (i = 0; i < m; i++) {            /* the pairs' feature ids */
         /* UINT64_MAX is no pair, so its lookup finds nothing */
-        p = spytag_pairtab_find_fast(v->pair, pkey[i], phash[i]);
-        bump_any(count, touched, &nt, p >= 0 ? nuni + (uint32_t)p : spare);
+        int32_t p = spytag_pairtab_find_fast(v->pair, pkey[i], phash[i]);
+        uint32_t f = p >= 0 ? nuni + (uint32_t)p : spare;
+        pid[i] = f;
+        SPYTAG_PREFETCH(&count[f]);
+    }
+    for (i = 0; i < m; i++) {
+        bump_any(count, touched, &nt, (uint32_t)ids[i]);
+        bump_any(count, touched, &nt, pid[i]);
     }
     b->ntouched = nt;
     count[spare] = 1;                    /* never new, never overflows */

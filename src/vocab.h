@@ -173,6 +173,13 @@ static inline int spytag_pairtab_maybe(const spytag_pairtab *t, uint64_t h)
     return (int)((w >> (g >> 58)) & (w >> ((g >> 52) & 63)) & 1);
 }
 
+static inline void spytag_pairtab_bloom_prefetch(const spytag_pairtab *t,
+                                                 uint64_t h)
+{
+    if (t->bloom)
+        SPYTAG_PREFETCH(&t->bloom[(h >> 32) & t->bloom_mask]);
+}
+
 static inline uint64_t spytag_pairtab_bloom_bits(uint64_t h)
 {
     uint64_t g = h * 0x9e3779b97f4a7c15ULL;
