@@ -95,7 +95,12 @@ chunk_sse2(const float *w, size_t T, const spytag_feat *f, size_t n,
 static void decision_values(const spytag_model *m, const spytag_feat *f,
                             size_t n, double *acc)
 {
-    size_t T = m->ntopics, t0;
+    size_t T = m->ntopics, t0, i;
+    for (i = 0; i < n && i < AHEAD; i++) {  /* the rows before the first */
+        const float *r = m->w + (size_t)f[i].index * T;   /* chunk's */
+        SPYTAG_PREFETCH(r);                               /* prefetches */
+        SPYTAG_PREFETCH(r + T - 1);
+    }
     for (t0 = 0; t0 < T; t0 += CHUNK) {
         const float *w = m->w + t0;
         size_t left = T - t0;
