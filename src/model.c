@@ -552,23 +552,40 @@ static void *copy_weights(void *arg)
     return NULL;
 }
 
-/* Where the weights of a version 1 to 3 model start, from the word
- * section at r->off (on nuni): a walk over the word lengths only.  0 when
- * the sections do not add up (the full parse then says why); *nw gets
- * the number of weights. */
-static size_t weights_at(const rbuf *r, uint32_t nuni, uint32_t T, size_t *nw)
+/* Where the word pair section of a model starts (its count), from the
+ * word section at r->off (on nuni): a walk over the word lengths only.
+ * 0 when the words overrun the file (the full parse then says why). */
+static size_t pairs_at(const rbuf *r, uint32_t nuni)
 {
-    size_t off = r->off, nf;
-    uint32_t i, npair;
+    size_t off = r->off;
+    uint32_t i;
     for (i = 0; i < nuni; i++) {
         if (off >= r->n)
             return 0;
         off += 1 + (size_t)r->p[off];
     }
-    if (r->n - off < 4 || off > r->n)
+    if (off > r->n || r->n - off < 4)
         return 0;
-    npair = (uint32_t)r->p[off] | (uint32_t)r->p[off + 1] << 8 |
-            (uint32_t)r->p[off + 2] << 16 | (uint32_t)r->p[off + 3] << 24;
+    return off;
+}
+
+static uint32_t u32_at(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+/* Where the weights of a version 1 to 3 model start, given the pair
+ * section at off (pairs_at).  0 when the sections do not add up (the
+ * full parse then says why); *nw gets the number of weights. */
+static size_t weights_at(const rbuf *r, size_t off, uint32_t nuni,
+                         uint32_t T, size_t *nw)
+{
+    size_t nf;
+    uint32_t npair;
+    if (!off)
+        return 0;
+    npair = u32_at(r->p + off);
     off += 4;
     nf = (size_t)nuni + npair;
     if (npair > SPYTAG_MAX_VOCAB || (r->n - off) / 8 < npair)
@@ -579,6 +596,56 @@ static size_t weights_at(const rbuf *r, uint32_t nuni, uint32_t T, size_t *nw)
         return 0;
     *nw = nf * T;
     return off;
+}
+
+/* The pair table of a model, built on a thread of its own while the
+ * loading thread builds the word table: from npair (a, b) pairs of
+ * little-endian u32 at p, each word id below nuni.  Afterwards tab holds
+ * the sealed table (or NULL), and status says what went wrong: PAIRS_OK,
+ * PAIRS_ENOMEM, PAIRS_MISSING or PAIRS_REPEATED (pair number `at`). */
+enum { PAIRS_OK, PAIRS_ENOMEM, PAIRS_MISSING, PAIRS_REPEATED };
+struct pair_build {
+    const unsigned char *p;
+    uint32_t npair, nuni;
+    spytag_pairtab *tab;
+    int status;
+    long at;
+};
+
+static void *build_pairs(void *arg)
+{
+    struct pair_build *pb = arg;
+    uint64_t *keys = malloc(((size_t)pb->npair + 1) * sizeof *keys);
+    uint32_t i;
+    long rep;
+
+    pb->status = PAIRS_ENOMEM;
+    pb->tab = spytag_pairtab_new(pb->npair);
+    if (!keys || !pb->tab)
+        goto done;
+    for (i = 0; i < pb->npair; i++) {
+        uint32_t a = u32_at(pb->p + 8 * (size_t)i);
+        uint32_t b = u32_at(pb->p + 8 * (size_t)i + 4);
+        if (a >= pb->nuni || b >= pb->nuni) {
+            pb->status = PAIRS_MISSING;
+            pb->at = (long)i;
+            goto done;
+        }
+        keys[i] = (uint64_t)a << 32 | b;
+    }
+    rep = spytag_pairtab_add_all(pb->tab, keys, pb->npair);
+    if (rep == -2)
+        goto done;
+    if (rep >= 0) {
+        pb->status = PAIRS_REPEATED;
+        pb->at = rep;
+        goto done;
+    }
+    spytag_pairtab_seal(pb->tab);
+    pb->status = PAIRS_OK;
+done:
+    free(keys);
+    return NULL;
 }
 
 static char *get_str(rbuf *r, size_t max)
@@ -612,11 +679,12 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
     spytag_model *m = NULL;
     spytag_vectorizer *v;
     uint32_t version, flags, T, t, nuni, npair, i;
-    size_t nf, nw, room;
-    uint64_t sum, *pkeys = NULL;
-    int rc = SPYTAG_ENOMEM, wth_on = 0, wc_started = 0;
-    pthread_t wth;
+    size_t nf, nw, room, pairs_off;
+    uint64_t sum;
+    int rc = SPYTAG_ENOMEM, wth_on = 0, wc_started = 0, pth_on = 0;
+    pthread_t wth, pth;
     struct weight_copy wc = { NULL, NULL, 0, 0 };
+    struct pair_build pb = { NULL, 0, 0, NULL, PAIRS_ENOMEM, 0 };
 
     *out = NULL;
     if (len < 8 || memcmp(buf, MAGIC, 8) != 0)
@@ -713,8 +781,9 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
     nuni = get_u32(&r);
     if (r.bad || nuni > SPYTAG_MAX_VOCAB || nuni > r.n - r.off)
         BAD("bad vocabulary size");
+    pairs_off = pairs_at(&r, nuni);
     {
-        size_t at = weights_at(&r, nuni, T, &nw);
+        size_t at = weights_at(&r, pairs_off, nuni, T, &nw);
         if (at) {
             m->w = spytag_big_alloc((nw + SPYTAG_W_PAD) * sizeof *m->w, 0);
             if (!m->w)
@@ -727,6 +796,14 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
             else
                 copy_weights(&wc);    /* no thread: here */
             wc_started = 1;
+            /* the sections add up: the pairs can be read in parallel */
+            pb.p = r.p + pairs_off + 4;
+            pb.npair = u32_at(r.p + pairs_off);
+            pb.nuni = nuni;
+            if (pthread_create(&pth, NULL, build_pairs, &pb) == 0)
+                pth_on = 1;
+            else
+                build_pairs(&pb);     /* no thread: here */
         }
     }
     /* Room for the words and the stop words (added later).  A large
@@ -758,23 +835,28 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
     if (r.bad || npair > SPYTAG_MAX_VOCAB - nuni ||
         (size_t)npair * 8 > r.n - r.off)
         BAD("bad number of word pairs");
-    v->pair = spytag_pairtab_new(npair);
-    pkeys = malloc(((size_t)npair + 1) * sizeof *pkeys);
-    if (!v->pair || !pkeys)
+    if (!wc_started) {
+        /* the sections do not add up (said below, after any error in
+         * the pairs themselves): the pairs are read here */
+        pb.p = r.p + r.off;
+        pb.npair = npair;
+        pb.nuni = nuni;
+        build_pairs(&pb);
+    }
+    if (pth_on) {
+        pthread_join(pth, NULL);
+        pth_on = 0;
+    }
+    v->pair = pb.tab;
+    pb.tab = NULL;
+    if (pb.status != PAIRS_OK) {
+        if (pb.status == PAIRS_MISSING)
+            BAD("word pair %ld names a missing word", pb.at);
+        if (pb.status == PAIRS_REPEATED)
+            BAD("word pair %ld is repeated", pb.at);
         goto cleanup;
-    for (i = 0; i < npair; i++) {
-        uint32_t a = get_u32(&r), b = get_u32(&r);
-        if (a >= nuni || b >= nuni)
-            BAD("word pair %u names a missing word", i);
-        pkeys[i] = (uint64_t)a << 32 | b;
     }
-    {
-        long rep = spytag_pairtab_add_all(v->pair, pkeys, npair);
-        if (rep == -2)
-            goto cleanup;
-        if (rep >= 0)
-            BAD("word pair %ld is repeated", rep);
-    }
+    r.off += (size_t)npair * 8;
     v->npair = npair;
     if (spytag_vectorizer_seal(v, m->opt.stopwords) != SPYTAG_OK)
         goto cleanup;
@@ -805,9 +887,11 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
 cleanup:
     if (wth_on)
         pthread_join(wth, NULL);
+    if (pth_on)
+        pthread_join(pth, NULL);
+    spytag_pairtab_free(pb.tab);
     if (rc == SPYTAG_ENOMEM)
         spytag_fail(err, rc, name, 0, "out of memory");
-    free(pkeys);
     spytag_model_free(m);
     return rc;
 }

@@ -251,6 +251,8 @@ void spytag_pairtab_free(spytag_pairtab *t)
 void spytag_pairtab_seal(spytag_pairtab *t)
 {
     size_t words = pow2_at_least(t->n / 4 + 1), i;
+    if (t->bloom && t->bloom_mask + 1 == words)
+        return;                        /* sealed already, and kept so */
     free(t->bloom);
     t->bloom = spytag_big_alloc(words * sizeof *t->bloom, 1);
     t->bloom_mask = words - 1;

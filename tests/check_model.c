@@ -328,9 +328,11 @@ START_TEST(test_future_version)
 }
 END_TEST
 
-/* Where the idf section of a serialised model starts, found by walking
- * the header, the words and the pairs; *nuni gets the number of words. */
-static size_t idf_offset(const unsigned char *b, size_t *nuni)
+/* Where the word pairs of a serialised model start (after their count),
+ * found by walking the header and the words; *nuni and *npair get the
+ * numbers of words and pairs. */
+static size_t pairs_offset(const unsigned char *b, size_t *nuni,
+                           size_t *npair)
 {
     size_t off = 8 + 4 + 4 + 60 + 8, t, T, i;
     uint32_t u;
@@ -349,8 +351,45 @@ static size_t idf_offset(const unsigned char *b, size_t *nuni)
     for (i = 0; i < *nuni; i++)
         off += 1 + b[off];
     memcpy(&u, b + off, 4);
-    return off + 4 + 8 * (size_t)u;
+    *npair = u;
+    return off + 4;
 }
+
+/* Where the idf section of a serialised model starts; *nuni gets the
+ * number of words. */
+static size_t idf_offset(const unsigned char *b, size_t *nuni)
+{
+    size_t npair, off = pairs_offset(b, nuni, &npair);
+    return off + 8 * npair;
+}
+
+START_TEST(test_bad_pairs_behind_checksum)
+{
+    /* the pair table is built on a thread of its own while the words
+     * load: a pair naming a word past the last, and a pair repeated,
+     * behind a valid checksum, are still refused with their messages */
+    unsigned char *copy = malloc(nbytes);
+    size_t nuni, npair, at = pairs_offset(bytes, &nuni, &npair);
+    spytag_model *m = NULL;
+    spytag_error err;
+    uint32_t u = (uint32_t)nuni;
+    ck_assert_uint_ge(npair, 2);
+    memcpy(copy, bytes, nbytes);
+    memcpy(copy + at + 8 + 4, &u, 4);     /* pair 1: (a, nuni) */
+    reseal(copy, nbytes);
+    ck_assert_int_eq(load(copy, nbytes, &m, &err), SPYTAG_EFORMAT);
+    ck_assert_ptr_null(m);
+    ck_assert_ptr_nonnull(strstr(err.message,
+                                 "word pair 1 names a missing word"));
+    memcpy(copy, bytes, nbytes);
+    memcpy(copy + at + 8, copy + at, 8);  /* pair 1 = pair 0 */
+    reseal(copy, nbytes);
+    ck_assert_int_eq(load(copy, nbytes, &m, &err), SPYTAG_EFORMAT);
+    ck_assert_ptr_null(m);
+    ck_assert_ptr_nonnull(strstr(err.message, "word pair 1 is repeated"));
+    free(copy);
+}
+END_TEST
 
 START_TEST(test_order_is_checked)
 {
@@ -532,6 +571,7 @@ static Suite *model_suite(void)
     tcase_add_test(tc, test_order_is_checked);
     tcase_add_test(tc, test_version_2_order_any);
     tcase_add_test(tc, test_bad_fields_behind_checksum);
+    tcase_add_test(tc, test_bad_pairs_behind_checksum);
     tcase_add_test(tc, test_resealed_flips_never_crash);
     tcase_set_timeout(tc, 300);
     suite_add_tcase(s, tc);
