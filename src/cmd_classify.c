@@ -859,15 +859,21 @@ static void process_item(const struct settings *set, struct worker_state *ws,
 
 /* ---- the worker pool ------------------------------------------------------ */
 
-/* The items of one batch. */
+/* The items of one batch, and how far the workers are with it. */
 struct batch {
     struct item *items;
     size_t n;
+    size_t next;                      /* its next item to claim */
+    size_t done;                      /* items tagged */
 };
 
-/* The worker threads, which live for the whole command: the main thread
- * hands them a batch (pool_start) and, while they tag it, writes the
- * previous batch and reads the next one (pool_wait collects it). */
+/* The worker threads, which live for the whole command.  The main thread
+ * queues batches (pool_start) and collects each, in input order, once it
+ * is tagged (pool_wait); the workers take the items of the queued batches
+ * in order, so that they go on to the next batch as soon as the items of
+ * one are all taken, without waiting for the main thread in between.
+ * While they tag one batch, the main thread writes the one before and
+ * reads the one after. */
 struct pool {
     pthread_t th[MAX_JOBS];
     int nthreads;
@@ -875,10 +881,8 @@ struct pool {
     const struct settings *set;
     pthread_mutex_t lock;
     pthread_cond_t work, done;
-    struct batch *b;                  /* the batch being tagged */
-    size_t next;                      /* its next item to claim */
-    int busy;                         /* threads still on it */
-    unsigned long gen;                /* bumped per batch handed out */
+    struct batch *queue[2];           /* queued batches, oldest first */
+    int queued;
     int quit;
 };
 
@@ -891,56 +895,62 @@ static void *worker(void *arg)
 {
     struct worker_arg *wa = arg;
     struct pool *p = wa->p;
-    unsigned long seen = 0;
 
     pthread_mutex_lock(&p->lock);
     for (;;) {
-        struct batch *b;
-        while (p->gen == seen && !p->quit)
+        struct batch *b = NULL;
+        size_t i;
+        int k;
+        for (k = 0; k < p->queued && !b; k++)
+            if (p->queue[k]->next < p->queue[k]->n)
+                b = p->queue[k];
+        if (!b) {
+            if (p->quit)
+                break;
             pthread_cond_wait(&p->work, &p->lock);
-        if (p->quit)
-            break;
-        seen = p->gen;
-        b = p->b;
-        while (p->next < b->n) {
-            size_t i = p->next++;
-            pthread_mutex_unlock(&p->lock);
-            process_item(p->set, &p->ws[wa->id], &b->items[i]);
-            pthread_mutex_lock(&p->lock);
+            continue;
         }
-        if (--p->busy == 0)
+        i = b->next++;
+        pthread_mutex_unlock(&p->lock);
+        process_item(p->set, &p->ws[wa->id], &b->items[i]);
+        pthread_mutex_lock(&p->lock);
+        if (++b->done == b->n)
             pthread_cond_signal(&p->done);
     }
     pthread_mutex_unlock(&p->lock);
     return NULL;
 }
 
-/* Hands b to the workers; with no threads, tags it here. */
+/* Queues b for the workers (at most two batches are queued); with no
+ * threads, tags it here. */
 static void pool_start(struct pool *p, struct batch *b)
 {
     size_t k;
+    b->next = b->done = 0;
     if (p->nthreads == 0) {
         for (k = 0; k < b->n; k++)
             process_item(p->set, &p->ws[0], &b->items[k]);
         return;
     }
     pthread_mutex_lock(&p->lock);
-    p->b = b;
-    p->next = 0;
-    p->busy = p->nthreads;
-    p->gen++;
+    p->queue[p->queued++] = b;
     pthread_cond_broadcast(&p->work);
     pthread_mutex_unlock(&p->lock);
 }
 
-/* Waits until the batch handed out last is tagged. */
-static void pool_wait(struct pool *p)
+/* Waits until b, the oldest queued batch, is tagged, and takes it off the
+ * queue. */
+static void pool_wait(struct pool *p, struct batch *b)
 {
     if (p->nthreads == 0)
         return;
     pthread_mutex_lock(&p->lock);
-    while (p->busy > 0)
+    while (b->done < b->n)
         pthread_cond_wait(&p->done, &p->lock);
+    if (p->queued > 0 && p->queue[0] == b) {
+        p->queue[0] = p->queue[1];
+        p->queued--;
+    }
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -1010,6 +1020,10 @@ static int write_batch(struct batch *b, size_t *tagged, size_t *done,
 }
 
 /* ---- the command ------------------------------------------------------------ */
+
+/* stdout's buffer (glibc ignores the size asked for without one); static,
+ * since stdout may be flushed at exit, after cmd_classify returns */
+static char out_buf[64 << 10];
 
 int cmd_classify(int argc, char **argv)
 {
@@ -1171,13 +1185,18 @@ int cmd_classify(int argc, char **argv)
         }
     }
 
+    /* Answers to a file or a pipe go out 64 KiB at a time rather than in
+     * stdio's 4 KiB (a stream is still flushed before each read that
+     * could wait); a terminal keeps its line buffering. */
+    if (!isatty(STDOUT_FILENO))
+        (void)setvbuf(stdout, out_buf, _IOFBF, sizeof out_buf);
     rd.src = &src;
     cli_progress_init(&prog, force, quiet);
     for (;;) {
         struct batch *b = &bt[cur];
         if (running && would_wait(&rd)) {
             /* the input is slow: answer what is in before waiting */
-            pool_wait(&pool);
+            pool_wait(&pool, running);
             if (write_batch(running, &tagged, &done, &failed, &prog) != 0)
                 goto write_error;
             running = NULL;
@@ -1193,13 +1212,15 @@ int cmd_classify(int argc, char **argv)
                 goto write_error;
             continue;
         }
-        if (running)
-            pool_wait(&pool);
+        /* b is queued before running is collected, so that the workers
+         * go straight on to it */
         if (b->n > 0)
             pool_start(&pool, b);
-        if (running &&
-            write_batch(running, &tagged, &done, &failed, &prog) != 0)
-            goto write_error;
+        if (running) {
+            pool_wait(&pool, running);
+            if (write_batch(running, &tagged, &done, &failed, &prog) != 0)
+                goto write_error;
+        }
         if (b->n == 0)
             break;
         running = b;
