@@ -56,6 +56,21 @@ void spytag_classifier_free(spytag_classifier *cl)
  * which the weights' padding (or the next row) provides, into acc[T]. */
 #define CHUNK 16
 
+/* Starts loading the first `span` weights of the rows of the first AHEAD
+ * features, which the loops below, prefetching AHEAD rows ahead, never
+ * ask for before they need them. */
+static inline void prefetch_first_rows(const spytag_model *m,
+                                       const spytag_feat *f, size_t n,
+                                       size_t span)
+{
+    size_t i;
+    for (i = 0; i < n && i < AHEAD; i++) {
+        const float *r = m->w + (size_t)f[i].index * m->ntopics;
+        SPYTAG_PREFETCH(r);
+        SPYTAG_PREFETCH(r + span - 1);
+    }
+}
+
 #ifdef __SSE2__
 #include <emmintrin.h>
 /* the chunk's sums must be unrolled into registers */
@@ -95,12 +110,8 @@ chunk_sse2(const float *w, size_t T, const spytag_feat *f, size_t n,
 static void decision_values(const spytag_model *m, const spytag_feat *f,
                             size_t n, double *acc)
 {
-    size_t T = m->ntopics, t0, i;
-    for (i = 0; i < n && i < AHEAD; i++) {  /* the rows before the first */
-        const float *r = m->w + (size_t)f[i].index * T;   /* chunk's */
-        SPYTAG_PREFETCH(r);                               /* prefetches */
-        SPYTAG_PREFETCH(r + T - 1);
-    }
+    size_t T = m->ntopics, t0;
+    prefetch_first_rows(m, f, n, T < CHUNK ? T : CHUNK);
     for (t0 = 0; t0 < T; t0 += CHUNK) {
         const float *w = m->w + t0;
         size_t left = T - t0;
@@ -122,6 +133,7 @@ static void decision_values(const spytag_model *m, const spytag_feat *f,
                             size_t n, double *acc)
 {
     size_t T = m->ntopics, t, i;
+    prefetch_first_rows(m, f, n, T);
     for (i = 0; i < n; i++) {
         const float *w = m->w + (size_t)f[i].index * T;
         double x = f[i].value;

@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "jsonline.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -901,12 +902,14 @@ static void *worker(void *arg)
         struct batch *b = NULL;
         size_t i;
         int k;
+        /* pool_stop: at the end nothing is left to take, and after an
+         * error the answers of the batches still queued are not wanted */
+        if (p->quit)
+            break;
         for (k = 0; k < p->queued && !b; k++)
             if (p->queue[k]->next < p->queue[k]->n)
                 b = p->queue[k];
         if (!b) {
-            if (p->quit)
-                break;
             pthread_cond_wait(&p->work, &p->lock);
             continue;
         }
@@ -933,6 +936,7 @@ static void pool_start(struct pool *p, struct batch *b)
         return;
     }
     pthread_mutex_lock(&p->lock);
+    assert(p->queued < 2);
     p->queue[p->queued++] = b;
     pthread_cond_broadcast(&p->work);
     pthread_mutex_unlock(&p->lock);
@@ -947,10 +951,9 @@ static void pool_wait(struct pool *p, struct batch *b)
     pthread_mutex_lock(&p->lock);
     while (b->done < b->n)
         pthread_cond_wait(&p->done, &p->lock);
-    if (p->queued > 0 && p->queue[0] == b) {
-        p->queue[0] = p->queue[1];
-        p->queued--;
-    }
+    assert(p->queued > 0 && p->queue[0] == b);
+    p->queue[0] = p->queue[1];
+    p->queued--;
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -1187,7 +1190,9 @@ int cmd_classify(int argc, char **argv)
 
     /* Answers to a file or a pipe go out 64 KiB at a time rather than in
      * stdio's 4 KiB (a stream is still flushed before each read that
-     * could wait); a terminal keeps its line buffering. */
+     * could wait); a terminal keeps its line buffering.  (So stderr's
+     * reports, unbuffered, may run up to 64 KiB ahead of the answers
+     * when both go to one file, as they could before by 4 KiB.) */
     if (!isatty(STDOUT_FILENO))
         (void)setvbuf(stdout, out_buf, _IOFBF, sizeof out_buf);
     rd.src = &src;

@@ -74,8 +74,9 @@ typedef struct spytag_vecbuf {
     spytag_toksink sink;
     uint64_t (*keys)[3];    /* per token of the batch: its key words */
     uint64_t *hash;         /* ... their hash */
-    int32_t *ids;           /* ... word id or ID_* */
-    uint64_t *pkey, *phash; /* ... the pair it ends, if any */
+    int32_t *ids;           /* ... word id or ID_*; then, in place, the
+                               ids of the batch's words that are features */
+    uint64_t *pkey, *phash; /* per such word: the pair it ends, if any */
     uint32_t *pid;          /* ... that pair's feature id (or spare) */
     /* Which table a short raw token is looked up in: without stemming, the
      * vocabulary itself, which holds the stop words too; with stemming,

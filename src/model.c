@@ -600,9 +600,10 @@ static size_t weights_at(const rbuf *r, size_t off, uint32_t nuni,
 
 /* The pair table of a model, built on a thread of its own while the
  * loading thread builds the word table: from npair (a, b) pairs of
- * little-endian u32 at p, each word id below nuni.  Afterwards tab holds
- * the sealed table (or NULL), and status says what went wrong: PAIRS_OK,
- * PAIRS_ENOMEM, PAIRS_MISSING or PAIRS_REPEATED (pair number `at`). */
+ * little-endian u32 at p, each word id below nuni.  status says how it
+ * went: PAIRS_OK (tab is the sealed table), PAIRS_ENOMEM, PAIRS_MISSING
+ * or PAIRS_REPEATED (pair number `at`), when tab is NULL or a partial
+ * table.  Either way the caller owns tab and frees it. */
 enum { PAIRS_OK, PAIRS_ENOMEM, PAIRS_MISSING, PAIRS_REPEATED };
 struct pair_build {
     const unsigned char *p;

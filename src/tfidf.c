@@ -111,8 +111,9 @@ int spytag_vectorizer_seal(spytag_vectorizer *v, int stopwords)
  * passes, each starting the cache misses that the next one needs: it
  * hashes every short token and prefetches its slot, then finds the word
  * ids (the slots have arrived by then), then keeps only the words that
- * are features (stop words and unknown words only set the pairs' left
- * words), then prefetches the Bloom filter's words of their pairs, then
+ * are features (a stop word is skipped, so that a pair may bridge it,
+ * and an unknown word breaks the chain of pairs; neither is counted),
+ * then prefetches the Bloom filter's words of their pairs, then
  * the slots of the pairs that pass the filter and the words' counts, then
  * finds the pairs' ids and prefetches their counts, and last bumps the
  * counts in token order (so the vector is the same as one built token by
@@ -244,8 +245,10 @@ static inline void bump_any(uint32_t *count, uint32_t *touched, size_t *nt,
 
 /* Looks up and counts the batch's tokens.  The loops avoid branches that
  * depend on the text (stop word or not, known word or not, pair known or
- * not), so that the lookups of many tokens are in flight at once: what
- * is not counted goes to the spare count slot, which never looks new. */
+ * not), so that the lookups of many tokens are in flight at once: the
+ * words that are not features leave the batch with a conditional
+ * increment, and a pair that is not a feature is counted in the spare
+ * count slot, which never looks new. */
 static void run_batch(spytag_vecbuf *b)
 {
     const spytag_vectorizer *v = b->v;
@@ -299,7 +302,7 @@ static void run_batch(spytag_vecbuf *b)
     for (i = 0; i < m; i++) {
         uint64_t h = phash[i];
         /* no branch on the Bloom filter's answer: it is not predictable */
-        uint64_t keep = 0 - (uint64_t)(pkey[i] != UINT64_MAX &&
+        uint64_t keep = 0 - (uint64_t)((pkey[i] != UINT64_MAX) &
                                        spytag_pairtab_maybe(v->pair, h));
         pkey[i] |= ~keep;                /* UINT64_MAX: no pair */
         phash[i] = (h & keep) | (hnone & ~keep);

@@ -97,7 +97,9 @@ struct spytag_pairtab {
 };
 
 /* Builds t's Bloom filter (intern keeps it up to date afterwards); left
- * without one when memory is short, which only costs speed. */
+ * without one when memory is short, which only costs speed.  A second
+ * call keeps the filter, which is complete, unless the table has grown
+ * into a larger filter size since. */
 void spytag_pairtab_seal(spytag_pairtab *t);
 
 /* The hash of a short key from its three slot words. */

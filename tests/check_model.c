@@ -387,6 +387,17 @@ START_TEST(test_bad_pairs_behind_checksum)
     ck_assert_int_eq(load(copy, nbytes, &m, &err), SPYTAG_EFORMAT);
     ck_assert_ptr_null(m);
     ck_assert_ptr_nonnull(strstr(err.message, "word pair 1 is repeated"));
+    /* the missing word again, in a file whose last weight is cut off: the
+     * sections do not add up, the pairs are read on the loading thread,
+     * and their error still comes before the weights' */
+    memcpy(copy, bytes, nbytes);
+    memcpy(copy + at + 8 + 4, &u, 4);
+    memmove(copy + nbytes - 12, copy + nbytes - 8, 8);
+    reseal(copy, nbytes - 4);
+    ck_assert_int_eq(load(copy, nbytes - 4, &m, &err), SPYTAG_EFORMAT);
+    ck_assert_ptr_null(m);
+    ck_assert_ptr_nonnull(strstr(err.message,
+                                 "word pair 1 names a missing word"));
     free(copy);
 }
 END_TEST
