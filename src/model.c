@@ -478,6 +478,13 @@ static int need(rbuf *r, size_t k)
     return 1;
 }
 
+/* The little-endian u32 at p. */
+static uint32_t u32_at(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
 static uint32_t get_u32(rbuf *r)
 {
     const unsigned char *x;
@@ -485,8 +492,7 @@ static uint32_t get_u32(rbuf *r)
         return 0;
     x = r->p + r->off;
     r->off += 4;
-    return (uint32_t)x[0] | (uint32_t)x[1] << 8 | (uint32_t)x[2] << 16 |
-           (uint32_t)x[3] << 24;
+    return u32_at(x);
 }
 
 static uint64_t get_u64(rbuf *r)
@@ -515,8 +521,7 @@ static int copy_f32s(const unsigned char *p, float *out, size_t n)
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
         memcpy(&x, p + 4 * i, 4);
 #else
-        x = (uint32_t)p[4 * i] | (uint32_t)p[4 * i + 1] << 8 |
-            (uint32_t)p[4 * i + 2] << 16 | (uint32_t)p[4 * i + 3] << 24;
+        x = u32_at(p + 4 * i);
 #endif
         bad |= (~x & 0x7f800000u) == 0;
         memcpy(&out[i], &x, 4);
@@ -567,12 +572,6 @@ static size_t pairs_at(const rbuf *r, uint32_t nuni)
     if (off > r->n || r->n - off < 4)
         return 0;
     return off;
-}
-
-static uint32_t u32_at(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
 }
 
 /* Where the weights of a version 1 to 3 model start, given the pair
