@@ -193,15 +193,20 @@ void spytag_record_clear(spytag_record *r);
  * s_f, which apply to the plain rows.  Writes nf weights into w and the
  * bias.  alpha_in (n entries, by document; may be NULL) starts from those
  * dual values (a warm start: the solution on a superset of the rows is a
- * good one); alpha_out (may be NULL) receives the final ones.  Stops after
- * max_passes passes over the rows even if eps is not reached.
+ * good one); alpha_out (may be NULL) receives the final ones.  loo_out
+ * (n entries, by document; may be NULL) receives each selected row's
+ * leave-one-out estimate of its decision value: w . x + bias less loo_rho
+ * alpha_i y_i Q_ii (Q_ii: the row's squared norm as the SVM saw it, bias
+ * feature included; see train.c).  Stops after max_passes passes over the
+ * rows even if eps is not reached.
  * Deterministic for a given seed; thread-safe.  -1 when out of memory. */
 int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
                      size_t n, size_t nf, const unsigned char *y,
                      const unsigned char *sel, const uint32_t *weight,
                      const float *scale2, double C_pos, double C_neg,
                      double eps, int max_passes, uint64_t seed,
-                     const double *alpha_in, double *alpha_out, double *w,
+                     const double *alpha_in, double *alpha_out,
+                     double loo_rho, double *loo_out, double *w,
                      double *bias);
 
 /* ---- train.c ---------------------------------------------------------------- */

@@ -2,8 +2,9 @@
  * solver.c - spytag's own solver for the binary linear SVM: dual coordinate
  * descent for the L2-regularised, L2-loss SVM (Hsieh, Chang, Lin, Keerthi
  * and Sundararajan, ICML 2008), the algorithm of LIBLINEAR's default solver
- * (-s 1), with the same shrinking, stopping rule (eps on the projected
- * gradient) and bias handling (a constant feature of value 1, regularised).
+ * (-s 1), with the same stopping rule (eps on the projected gradient over
+ * every row) and bias handling (a constant feature of value 1,
+ * regularised), and a more eager shrinking (below).
  *
  * Why not just LIBLINEAR: measured on Reuters-21578, 70% of `spytag train`
  * is spent in the solver, and LIBLINEAR draws its coordinate order from the
@@ -23,6 +24,20 @@
  * is one of u by d s_f^2 x_f.  So the dot products read the plain rows,
  * the updates also read s_f^2 (scale2), and u, returned, is already the
  * weight vector for the plain rows.
+ *
+ * Shrinking.  LIBLINEAR sets aside a row at alpha = 0 when its gradient
+ * exceeds the largest projected gradient of the pass before, which in
+ * one-vs-rest problems (a few hundred positives among tens of thousands)
+ * holds back most negatives for 5 to 10 passes: their margins are past 1,
+ * but by less than the violations still being fixed.  Here, from the
+ * second pass on, every row at alpha = 0 with a positive gradient (margin
+ * past 1) is set aside, as LIBLINEAR would a few passes later.  The
+ * answer does not depend on it: the solver stops only after a pass over
+ * every row (which sets rows aside as it goes) finds all projected
+ * gradients within eps, so a row set aside too early is taken back.
+ * Measured on bench/scale's corpora: rows visited per topic from 9.5 to
+ * 5.2 passes' worth at 12k documents, 15 to 4.8 at 100k; 100k near copies
+ * trained in 147 s before, 87 s after (2 threads).
  */
 #include "internal.h"
 
@@ -73,7 +88,8 @@ int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
                      const unsigned char *sel, const uint32_t *weight,
                      const float *scale2, double C_pos, double C_neg,
                      double eps, int max_passes, uint64_t seed,
-                     const double *alpha_in, double *alpha_out, double *w,
+                     const double *alpha_in, double *alpha_out,
+                     double loo_rho, double *loo_out, double *w,
                      double *bias)
 {
     struct dcd_coord *co = NULL; /* by position among the selected rows */
@@ -135,6 +151,7 @@ int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
     active = l;
     for (iter = 0; iter < max_passes; iter++) {
         double pgmax_new = -INFINITY, pgmin_new = INFINITY;
+        int full = active == l;      /* this pass visits every row */
         for (s = 0; s < active; s++) {      /* shuffle the active set */
             size_t j = s + (size_t)(xorshift(&seed) % (active - s));
             uint32_t t = index[s];
@@ -167,7 +184,8 @@ int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
             g = dot_row(x, c->len, wf);
             g = (g + b) * c->yi - 1.0 + c->alpha * c->dg;
             if (c->alpha == 0.0) {
-                if (g > pgmax_old) {          /* shrink */
+                /* set aside (see the top of the file) */
+                if (g > pgmax_old || (g > 0.0 && iter > 0)) {
                     active--;
                     j = index[s];
                     index[s] = index[active];
@@ -202,7 +220,7 @@ int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
             }
         }
         if (pgmax_new - pgmin_new <= eps) {
-            if (active == l)
+            if (full)
                 break;
             active = l;               /* check the shrunk ones too */
             pgmax_old = INFINITY;
@@ -217,6 +235,13 @@ int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
         for (s = 0; s < l; s++)
             alpha_out[co[s].doc] = co[s].alpha;
     }
+    if (loo_out)      /* the rows in order: the float weights, not w */
+        for (s = 0; s < l; s++) {
+            const struct dcd_coord *c = &co[s];
+            double dec = dot_row(c->x, c->len, wf) + b;
+            loo_out[c->doc] = dec - loo_rho * c->alpha * c->yi *
+                                        (c->qd - c->dg);
+        }
     for (i = 0; i < nf; i++)
         w[i] = wf[i];
     *bias = b;

@@ -456,12 +456,16 @@ static int problem_build(struct problem_data *p, int solver)
 /* Trains topic labels y (0/1) on the documents with sel[i] (NULL: all).
  * r2 (nf entries, or NULL; dcd only): the SVM sees the rows scaled by
  * sqrt(r2) and w comes back multiplied by it, for the plain rows.
- * Fills w (nf entries) and *bias.  Returns 0, or -1 on failure. */
+ * Fills w (nf entries) and *bias; alpha_out and loo_out (dcd only; n
+ * entries or NULL) get the dual values and the leave-one-out estimates
+ * of the decision values (see spytag_dcd_solve).  Returns 0, or -1 on
+ * failure. */
 static int fit_binary(const struct problem_data *p, const unsigned char *y,
                       const unsigned char *sel, const spytag_options *o,
                       int max_passes, uint64_t seed,
                       const double *alpha_in, double *alpha_out,
-                      const float *r2, double *w, double *bias)
+                      double *loo_out, const float *r2, double *w,
+                      double *bias)
 {
     size_t i, k = 0, npos = 0;
     double *yy = malloc(p->n * sizeof *yy);
@@ -482,6 +486,12 @@ static int fit_binary(const struct problem_data *p, const unsigned char *y,
     if (npos == 0 || npos == k) {
         /* one class only: a constant decision */
         *bias = npos ? 1.0 : -1.0;
+        for (i = 0; i < p->n; i++) {
+            if (alpha_out)
+                alpha_out[i] = 0.0;
+            if (loo_out)
+                loo_out[i] = *bias;
+        }
         free(yy);
         return 0;
     }
@@ -493,7 +503,8 @@ static int fit_binary(const struct problem_data *p, const unsigned char *y,
         double C = o->C > 0 ? o->C : 1.0;
         rc = spytag_dcd_solve(p->rows, p->rowlen, p->n, p->nf, y, sel,
                               p->weight, r2, C * weights[0], C, 0.1,
-                              max_passes, seed, alpha_in, alpha_out, w, bias);
+                              max_passes, seed, alpha_in, alpha_out,
+                              LOO_RHO, loo_out, w, bias);
         free(yy);
         return rc;
     }
@@ -723,25 +734,10 @@ static void train_topic(struct topic_job *job, size_t t, double *w,
             nb->r2[i] = (float)(nb->r[i] * nb->r[i]);
         r2 = nb->r2;
     }
-    if (fit_binary(p, y, NULL, o, 1000, base, NULL, warm ? alpha : NULL, r2,
-                   w, &b) != 0)
+    /* with loo, the solver gives the out-of-fold values */
+    if (fit_binary(p, y, NULL, o, 1000, base, NULL, warm ? alpha : NULL,
+                   k >= 2 && job->loo ? oof : NULL, r2, w, &b) != 0)
         goto failed;
-    if (k >= 2 && job->loo) {
-        /* leave-one-out estimate: alpha are the full model's (by document)
-         * and w its weights; sq is the squared norm of the row the SVM saw
-         * (scaled by r), bias feature included */
-        for (i = 0; i < n; i++) {
-            const spytag_feat *xs = p->rows[i];
-            double sq = 1.0, mg = b, yi = y[i] ? 1.0 : -1.0;
-            uint32_t j;
-            for (j = 0; j < p->rowlen[i]; j++) {
-                double v = xs[j].value;
-                sq += r2 ? v * v * r2[xs[j].index] : v * v;
-                mg += v * w[xs[j].index];
-            }
-            oof[i] = mg - LOO_RHO * alpha[i] * yi * sq;
-        }
-    }
     for (i = 0; i < job->nf; i++)
         stage[i * GROUP + lane] = (float)w[p->fmap ? p->fmap[i] : i];
     m->bias[t] = b;
@@ -751,7 +747,8 @@ static void train_topic(struct topic_job *job, size_t t, double *w,
                 sel[i] = job->fold[i] != f;
             if (fit_binary(p, y, sel, o, FOLD_PASSES,
                            base + (uint64_t)f + 1,
-                           warm ? alpha : NULL, NULL, r2, w, &b) != 0)
+                           warm ? alpha : NULL, NULL, NULL, r2, w,
+                           &b) != 0)
                 goto failed;
             for (i = 0; i < n; i++)
                 if (job->fold[i] == f)
@@ -988,9 +985,12 @@ int spytag_train_subset(const spytag_corpus *c, const unsigned char *use,
             lq[i] = log((double)df[i] + NB_ALPHA);
     }
     fold = malloc(p.n + 1);
-    m->w = spytag_big_alloc((nf * T + SPYTAG_W_PAD) * sizeof *m->w, 1);
+    /* not zeroed: the workers write every weight (a gigabyte at 100k
+     * documents, where clearing it took seconds on one thread) */
+    m->w = spytag_big_alloc((nf * T + SPYTAG_W_PAD) * sizeof *m->w, 0);
     if (!fold || !m->w)
         goto cleanup;
+    memset(m->w + nf * T, 0, SPYTAG_W_PAD * sizeof *m->w);
     k = o->tune_folds;
     loo = o->solver == SPYTAG_SOLVER_DCD &&
           (o->tune_method == SPYTAG_TUNE_LOO ||

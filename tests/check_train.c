@@ -273,10 +273,10 @@ START_TEST(test_dcd_weights)
     double w2[2], b2, w1[2], b1;
     ck_assert_int_eq(spytag_dcd_solve(twice, len2, 4, 2, y2, NULL, NULL,
                                       NULL, 1.0, 1.0, 1e-9, 100000, 3, NULL,
-                                      NULL, w2, &b2), 0);
+                                      NULL, 0.0, NULL, w2, &b2), 0);
     ck_assert_int_eq(spytag_dcd_solve(once, len1, 3, 2, y1, NULL, weight,
                                       NULL, 1.0, 1.0, 1e-9, 100000, 3, NULL,
-                                      NULL, w1, &b1), 0);
+                                      NULL, 0.0, NULL, w1, &b1), 0);
     ck_assert_double_eq_tol(w1[0], w2[0], 1e-5);
     ck_assert_double_eq_tol(w1[1], w2[1], 1e-5);
     ck_assert_double_eq_tol(b1, b2, 1e-5);
@@ -305,10 +305,10 @@ START_TEST(test_dcd_scaled)
     size_t f;
     ck_assert_int_eq(spytag_dcd_solve(scaled, len, 4, 3, y, NULL, NULL, NULL,
                                       1.0, 1.0, 1e-9, 100000, 5, NULL, as,
-                                      ws, &bs), 0);
+                                      0.0, NULL, ws, &bs), 0);
     ck_assert_int_eq(spytag_dcd_solve(plain, len, 4, 3, y, NULL, NULL, s2,
                                       1.0, 1.0, 1e-9, 100000, 5, NULL, ap,
-                                      wp, &bp), 0);
+                                      0.0, NULL, wp, &bp), 0);
     for (f = 0; f < 3; f++)
         ck_assert_double_eq_tol(wp[f], ws[f] * s[f], 1e-5);
     ck_assert_double_eq_tol(bp, bs, 1e-5);
@@ -319,10 +319,10 @@ START_TEST(test_dcd_scaled)
         static const unsigned char sel[] = { 1, 1, 1, 0 };
         ck_assert_int_eq(spytag_dcd_solve(scaled, len, 4, 3, y, sel, NULL,
                                           NULL, 1.0, 1.0, 1e-9, 100000, 6,
-                                          as, NULL, ws, &bs), 0);
+                                          as, NULL, 0.0, NULL, ws, &bs), 0);
         ck_assert_int_eq(spytag_dcd_solve(plain, len, 4, 3, y, sel, NULL,
                                           s2, 1.0, 1.0, 1e-9, 100000, 6, ap,
-                                          NULL, wp, &bp), 0);
+                                          NULL, 0.0, NULL, wp, &bp), 0);
         for (f = 0; f < 3; f++)
             ck_assert_double_eq_tol(wp[f], ws[f] * s[f], 1e-5);
         ck_assert_double_eq_tol(bp, bs, 1e-5);
@@ -330,7 +330,7 @@ START_TEST(test_dcd_scaled)
     /* and it is not the plain rows' SVM */
     ck_assert_int_eq(spytag_dcd_solve(plain, len, 4, 3, y, NULL, NULL, NULL,
                                       1.0, 1.0, 1e-9, 100000, 5, NULL, NULL,
-                                      ws, &bs), 0);
+                                      0.0, NULL, ws, &bs), 0);
     ck_assert(fabs(ws[2] - wp[2]) > 1e-3);
 }
 END_TEST
@@ -396,7 +396,7 @@ START_TEST(test_dcd_solve)
     size_t i;
     ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, NULL, NULL, NULL,
                                       1.0, 1.0, 0.01, 1000, 42, NULL, NULL,
-                                      w, &b), 0);
+                                      0.0, NULL, w, &b), 0);
     ck_assert(w[0] > 0 && w[1] < 0);
     for (i = 0; i < 5; i++) {
         double d = b;
@@ -407,14 +407,14 @@ START_TEST(test_dcd_solve)
     }
     ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, NULL, NULL, NULL,
                                       1.0, 1.0, 0.01, 1000, 42, NULL, NULL,
-                                      w2, &b2), 0);
+                                      0.0, NULL, w2, &b2), 0);
     ck_assert_double_eq(w[0], w2[0]);
     ck_assert_double_eq(w[1], w2[1]);
     ck_assert_double_eq(b, b2);
     /* sel leaves row 4 out: it changes the answer */
     ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, sel, NULL, NULL,
                                       1.0, 1.0, 0.01, 1000, 42, NULL, NULL,
-                                      w2, &b2), 0);
+                                      0.0, NULL, w2, &b2), 0);
     ck_assert(w2[1] != w[1] || b2 != b);
     /* a warm start from the full solution reaches the same optimum as a
      * cold start on the subset (to the solver's tolerance) */
@@ -422,19 +422,64 @@ START_TEST(test_dcd_solve)
         double alpha[5], w3[2], b3;
         ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, NULL, NULL, NULL,
                                           1.0, 1.0, 1e-6, 1000, 42, NULL,
-                                          alpha, w, &b), 0);
+                                          alpha, 0.0, NULL, w, &b), 0);
         for (i = 0; i < 5; i++)
             ck_assert(alpha[i] >= 0.0);
         ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, sel, NULL, NULL,
-                                          1.0, 1.0, 1e-6, 1000, 7, NULL, NULL,
-                                          w2, &b2), 0);
+                                          1.0, 1.0, 1e-6, 1000, 7, NULL,
+                                          NULL, 0.0, NULL, w2, &b2), 0);
         ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 2, y, sel, NULL, NULL,
-                                          1.0, 1.0, 1e-6, 1000, 7, alpha, NULL,
-                                          w3, &b3), 0);
+                                          1.0, 1.0, 1e-6, 1000, 7, alpha,
+                                          NULL, 0.0, NULL, w3, &b3), 0);
         ck_assert_double_eq_tol(w2[0], w3[0], 1e-4);
         ck_assert_double_eq_tol(w2[1], w3[1], 1e-4);
         ck_assert_double_eq_tol(b2, b3, 1e-4);
     }
+}
+END_TEST
+
+START_TEST(test_dcd_loo)
+{
+    /* the leave-one-out estimates are each selected row's decision value
+     * under the returned model less rho alpha y Q_ii, where Q_ii is the
+     * squared norm of the row as scaled (s2), plus 1 for the bias */
+    static spytag_feat r0[] = { { 0, 1.0f }, { 2, 0.3f } },
+                       r1[] = { { 0, 0.8f } }, r2[] = { { 1, 1.0f } },
+                       r3[] = { { 1, 0.7f }, { 2, 0.4f } },
+                       r4[] = { { 0, 0.5f }, { 1, 0.9f } };
+    spytag_feat *const rows[] = { r0, r1, r2, r3, r4 };
+    static const uint32_t len[] = { 2, 1, 1, 2, 2 };
+    static const unsigned char y[] = { 1, 1, 0, 0, 1 };
+    static const unsigned char sel[] = { 1, 1, 1, 0, 1 };
+    static const float s2[] = { 2.0f, 0.5f, 1.5f };
+    double w[3], b, alpha[5], loo[5];
+    size_t i;
+    int k, support = 0;
+    for (k = 0; k < 2; k++) {
+        const unsigned char *use = k ? sel : NULL;
+        for (i = 0; i < 5; i++)
+            loo[i] = -99.0;
+        ck_assert_int_eq(spytag_dcd_solve(rows, len, 5, 3, y, use, NULL, s2,
+                                          1.0, 1.0, 1e-6, 1000, 3, NULL,
+                                          alpha, 0.5, loo, w, &b), 0);
+        for (i = 0; i < 5; i++) {
+            double d = b, sq = 1.0, yi = y[i] ? 1.0 : -1.0;
+            uint32_t j;
+            if (use && !use[i]) {
+                ck_assert_double_eq(loo[i], -99.0);  /* not written */
+                continue;
+            }
+            for (j = 0; j < len[i]; j++) {
+                double v = rows[i][j].value;
+                d += w[rows[i][j].index] * v;
+                sq += v * v * s2[rows[i][j].index];
+            }
+            support += alpha[i] > 0.0;
+            ck_assert_double_eq_tol(loo[i], d - 0.5 * alpha[i] * yi * sq,
+                                    1e-6);
+        }
+    }
+    ck_assert(support > 0);     /* the term was there to check */
 }
 END_TEST
 
@@ -808,6 +853,7 @@ static Suite *train_suite(void)
     tcase_add_test(tc, test_platt_fit);
     tcase_add_test(tc, test_assign_folds);
     tcase_add_test(tc, test_dcd_solve);
+    tcase_add_test(tc, test_dcd_loo);
     tcase_add_test(tc, test_dcd_weights);
     tcase_add_test(tc, test_dcd_scaled);
     suite_add_tcase(s, tc);
