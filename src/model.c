@@ -143,17 +143,70 @@ size_t spytag_model_top_terms(const spytag_model *m, size_t t, size_t k,
 
 /* ---- writing ---------------------------------------------------------------- */
 
+/* Where the bytes of a model go: a buffer that grows (fd < 0), or a file
+ * written through a buffer of SINK_CHUNK bytes, hashed as it goes (fd >=
+ * 0), so that saving a model of a gigabyte does not first build it in
+ * memory.  After a failure (oom, or a write error with its errno in err)
+ * every put does nothing. */
+#define SINK_CHUNK ((size_t)1 << 20)
 typedef struct {
     unsigned char *p;
     size_t n, cap;
     int oom;
+    int fd, err;
+    XXH3_state_t *xs;
 } wbuf;
+
+static int write_all(int fd, const unsigned char *p, size_t n)
+{
+    while (n) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* Writes out what a file sink holds; 0, or -1 (b->err set). */
+static int sink_flush(wbuf *b)
+{
+    if (b->oom || b->err)
+        return -1;
+    if (b->n == 0)
+        return 0;
+    if (XXH3_64bits_update(b->xs, b->p, b->n) != XXH_OK) {
+        b->oom = 1;
+        return -1;
+    }
+    if (write_all(b->fd, b->p, b->n) != 0) {
+        b->err = errno ? errno : EIO;
+        return -1;
+    }
+    b->n = 0;
+    return 0;
+}
 
 static void put(wbuf *b, const void *src, size_t n)
 {
-    if (b->oom)
+    const unsigned char *q = src;
+    if (b->oom || b->err)
         return;
-    if (b->n + n > b->cap) {
+    if (b->fd >= 0) {
+        while (b->n + n > b->cap) {
+            size_t k = b->cap - b->n;
+            memcpy(b->p + b->n, q, k);
+            b->n += k;
+            q += k;
+            n -= k;
+            if (sink_flush(b) != 0)
+                return;
+        }
+    } else if (b->n + n > b->cap) {
         size_t cap = b->cap ? b->cap : 4096;
         unsigned char *np;
         while (cap < b->n + n)
@@ -166,7 +219,7 @@ static void put(wbuf *b, const void *src, size_t n)
         b->p = np;
         b->cap = cap;
     }
-    memcpy(b->p + b->n, src, n);
+    memcpy(b->p + b->n, q, n);
     b->n += n;
 }
 
@@ -313,68 +366,86 @@ static int in_feature_order(const spytag_vectorizer *v)
     return 1;
 }
 
-int spytag_model_serialize(const spytag_model *m, unsigned char **buf,
-                           size_t *len)
+/* Puts every byte of the model but the checksum into b; SPYTAG_ENOMEM
+ * when out of memory (or b failed). */
+static int put_model(const spytag_model *m, wbuf *b)
 {
-    wbuf b = { 0 };
     const spytag_vectorizer *v = &m->vec;
     size_t t, i, nf = spytag_vectorizer_size(v), T = m->ntopics;
     uint32_t *newid = NULL, *order = feature_order(v, &newid);
 
     if (!order)
         return SPYTAG_ENOMEM;
-    put(&b, MAGIC, 8);
-    put_u32(&b, FORMAT_VERSION);
-    put_u32(&b, m->multiclass ? 1u : 0u);
-    put_u32(&b, (uint32_t)m->opt.stopwords);
-    put_u32(&b, (uint32_t)m->opt.stem);
-    put_u32(&b, (uint32_t)m->opt.ngram_max);
-    put_u32(&b, (uint32_t)m->opt.min_df);
-    put_f64(&b, m->opt.max_df);
-    put_u32(&b, (uint32_t)m->opt.solver);
-    put_f64(&b, m->opt.C);
-    put_u32(&b, (uint32_t)m->opt.balanced);
-    put_u32(&b, (uint32_t)m->opt.tune_folds);
-    put_u64(&b, (uint64_t)m->opt.seed);
-    put_u32(&b, (uint32_t)m->opt.nb);
-    put_u32(&b, (uint32_t)m->opt.tune_method);
-    put_u64(&b, (uint64_t)m->ndocs);
-    put_str(&b, m->corpus ? m->corpus : "");
-    put_u32(&b, (uint32_t)m->ntopics);
+    put(b, MAGIC, 8);
+    put_u32(b, FORMAT_VERSION);
+    put_u32(b, m->multiclass ? 1u : 0u);
+    put_u32(b, (uint32_t)m->opt.stopwords);
+    put_u32(b, (uint32_t)m->opt.stem);
+    put_u32(b, (uint32_t)m->opt.ngram_max);
+    put_u32(b, (uint32_t)m->opt.min_df);
+    put_f64(b, m->opt.max_df);
+    put_u32(b, (uint32_t)m->opt.solver);
+    put_f64(b, m->opt.C);
+    put_u32(b, (uint32_t)m->opt.balanced);
+    put_u32(b, (uint32_t)m->opt.tune_folds);
+    put_u64(b, (uint64_t)m->opt.seed);
+    put_u32(b, (uint32_t)m->opt.nb);
+    put_u32(b, (uint32_t)m->opt.tune_method);
+    put_u64(b, (uint64_t)m->ndocs);
+    put_str(b, m->corpus ? m->corpus : "");
+    put_u32(b, (uint32_t)m->ntopics);
     for (t = 0; t < m->ntopics; t++) {
-        put_str(&b, m->topics[t]);
-        put_f64(&b, m->bias[t]);
-        put_f64(&b, m->threshold[t]);
-        put_f64(&b, m->platt_a[t]);
-        put_f64(&b, m->platt_b[t]);
-        put_u32(&b, m->positives[t]);
+        put_str(b, m->topics[t]);
+        put_f64(b, m->bias[t]);
+        put_f64(b, m->threshold[t]);
+        put_f64(b, m->platt_a[t]);
+        put_f64(b, m->platt_b[t]);
+        put_u32(b, m->positives[t]);
     }
-    put_u32(&b, (uint32_t)v->nuni);
+    put_u32(b, (uint32_t)v->nuni);
     for (i = 0; i < v->nuni; i++) {
         size_t n;
         const char *s = spytag_strtab_str(v->uni, (int32_t)order[i], &n);
         unsigned char l = (unsigned char)n;
-        put(&b, &l, 1);
-        put(&b, s, n);
+        put(b, &l, 1);
+        put(b, s, n);
     }
-    put_u32(&b, (uint32_t)v->npair);
+    put_u32(b, (uint32_t)v->npair);
     for (i = 0; i < v->npair; i++) {
         uint32_t a, c;
         spytag_pairtab_get(v->pair, (int32_t)(order[v->nuni + i] - v->nuni),
                            &a, &c);
-        put_u32(&b, newid[a]);
-        put_u32(&b, newid[c]);
+        put_u32(b, newid[a]);
+        put_u32(b, newid[c]);
     }
     for (i = 0; i < nf; i++)
-        put_f32(&b, v->idf[order[i]]);
-    for (i = 0; i < nf; i++)
+        put_f32(b, v->idf[order[i]]);
+    for (i = 0; i < nf; i++) {
+        const float *wi = m->w + (size_t)order[i] * T;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        put(b, wi, T * sizeof *wi);      /* the bytes of put_f32 */
+#else
         for (t = 0; t < T; t++)
-            put_f32(&b, m->w[(size_t)order[i] * T + t]);
+            put_f32(b, wi[t]);
+#endif
+    }
     free(order);
     free(newid);
-    if (!b.oom)
+    return b->oom ? SPYTAG_ENOMEM : SPYTAG_OK;
+}
+
+int spytag_model_serialize(const spytag_model *m, unsigned char **buf,
+                           size_t *len)
+{
+    wbuf b;
+    int rc;
+
+    memset(&b, 0, sizeof b);
+    b.fd = -1;
+    rc = put_model(m, &b);
+    if (rc == SPYTAG_OK)
         put_u64(&b, XXH3_64bits(b.p, b.n));
-    if (b.oom) {
+    if (rc != SPYTAG_OK || b.oom) {
         free(b.p);
         return SPYTAG_ENOMEM;
     }
@@ -383,28 +454,41 @@ int spytag_model_serialize(const spytag_model *m, unsigned char **buf,
     return SPYTAG_OK;
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n)
+/* Writes the model to fd through a buffer; SPYTAG_OK, SPYTAG_ENOMEM, or
+ * SPYTAG_EIO with the write's errno in *err. */
+static int write_model(const spytag_model *m, int fd, int *err)
 {
-    while (n) {
-        ssize_t k = write(fd, p, n);
-        if (k < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += k;
-        n -= (size_t)k;
+    wbuf b;
+    int rc = SPYTAG_ENOMEM;
+
+    memset(&b, 0, sizeof b);
+    b.fd = fd;
+    b.cap = SINK_CHUNK;
+    b.p = malloc(SINK_CHUNK);
+    b.xs = XXH3_createState();
+    if (!b.p || !b.xs || XXH3_64bits_reset(b.xs) != XXH_OK)
+        goto cleanup;
+    rc = put_model(m, &b);
+    if (rc == SPYTAG_OK && sink_flush(&b) == 0) {
+        uint64_t sum = XXH3_64bits_digest(b.xs);
+        put_u64(&b, sum);             /* not hashed: flushed by hand */
+        if (!b.err && write_all(fd, b.p, b.n) != 0)
+            b.err = errno ? errno : EIO;
     }
-    return 0;
+    rc = b.err ? SPYTAG_EIO : (b.oom ? SPYTAG_ENOMEM : rc);
+    *err = b.err;
+cleanup:
+    free(b.p);
+    XXH3_freeState(b.xs);
+    return rc;
 }
 
 int spytag_model_save(const spytag_model *m, const char *path,
                       spytag_error *err)
 {
-    unsigned char *buf = NULL;
-    size_t len = 0, n = strlen(path);
+    size_t n = strlen(path);
     char *tmp = malloc(n + 16);
-    int fd = -1, rc;
+    int fd = -1, rc, werr = 0;
 
     if (!tmp)
         return spytag_fail(err, SPYTAG_ENOMEM, path, 0, "out of memory");
@@ -417,11 +501,6 @@ int spytag_model_save(const spytag_model *m, const char *path,
                                "not a regular file; refusing to replace it");
         }
     }
-    rc = spytag_model_serialize(m, &buf, &len);
-    if (rc != SPYTAG_OK) {
-        spytag_fail(err, rc, path, 0, "out of memory");
-        goto cleanup;
-    }
     memcpy(tmp, path, n);
     memcpy(tmp + n, ".tmp.XXXXXX", 12);
     fd = mkstemp(tmp);
@@ -431,10 +510,19 @@ int spytag_model_save(const spytag_model *m, const char *path,
         tmp[0] = '\0';
         goto cleanup;
     }
-    if (fchmod(fd, 0644) != 0 || write_all(fd, buf, len) != 0 ||
-        fsync(fd) != 0) {
+    if (fchmod(fd, 0644) != 0) {
         rc = spytag_fail(err, SPYTAG_EIO, path, 0, "cannot write: %s",
                          strerror(errno));
+        goto cleanup;
+    }
+    rc = write_model(m, fd, &werr);
+    if (rc == SPYTAG_ENOMEM) {
+        spytag_fail(err, rc, path, 0, "out of memory");
+        goto cleanup;
+    }
+    if (rc != SPYTAG_OK || fsync(fd) != 0) {
+        rc = spytag_fail(err, SPYTAG_EIO, path, 0, "cannot write: %s",
+                         strerror(rc != SPYTAG_OK ? werr : errno));
         goto cleanup;
     }
     if (close(fd) != 0) {
@@ -457,7 +545,6 @@ cleanup:
     if (tmp[0])
         unlink(tmp);
     free(tmp);
-    free(buf);
     return rc;
 }
 
