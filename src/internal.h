@@ -209,6 +209,36 @@ int spytag_dcd_solve(spytag_feat *const *rows, const uint32_t *rowlen,
                      double loo_rho, double *loo_out, double *w,
                      double *bias);
 
+/* One topic of spytag_dcd_solve_block: its labels (n entries, 0/1), its
+ * scale2 (as for spytag_dcd_solve; NULL for none, and then NULL for every
+ * topic of the block), costs, and where its results go (each may be
+ * NULL: n entries, by document); bias and passes are set on return. */
+typedef struct spytag_dcd_topic {
+    const unsigned char *y;
+    const float *scale2;
+    double C_pos, C_neg;
+    const double *alpha_in;
+    double *alpha_out, *loo_out;
+    double bias;
+    int passes;
+} spytag_dcd_topic;
+
+#define DCD_MAX_K 16
+
+/* K (1 to DCD_MAX_K) topics' SVMs on the same rows at once: what
+ * spytag_dcd_solve does for each, except that their passes over every
+ * row are shared: one read of the rows, and one line of w per feature for
+ * all K.  w is the caller's, nf * S floats with S = 2K when the topics
+ * have scale2 (it is kept there, beside the weights) and S = K when not;
+ * on return topic t's weight of feature f is w[f * S + t].  max_passes
+ * (at least 1) counts each topic's passes.  Deterministic for a given
+ * seed and K; thread-safe.  -1 when out of memory or K is out of range. */
+int spytag_dcd_solve_block(spytag_feat *const *rows, const uint32_t *rowlen,
+                           size_t n, size_t nf, const unsigned char *sel,
+                           const uint32_t *weight, size_t K,
+                           spytag_dcd_topic *tp, double eps, int max_passes,
+                           uint64_t seed, double loo_rho, float *w);
+
 /* ---- train.c ---------------------------------------------------------------- */
 /* Fits Platt's sigmoid to decision values and 0/1 labels (Lin, Lin and Weng,
  * 2007); returns A and B with P(y=1|f) = 1 / (1 + exp(A f + B)). */

@@ -672,11 +672,12 @@ int spytag_train(const spytag_corpus *c, const spytag_options *o,
 }
 
 /* Topics are independent: worker threads take them in turn, GROUP
- * consecutive topics at a time, whose weights they gather before writing
- * them into the feature-major model side by side (one cache line per
- * feature, instead of one per feature and topic).  Each topic's solver
- * runs get a seed made from the options' seed, the topic and the fold, so
- * the model is the same whatever the number of threads. */
+ * consecutive topics at a time.  The dcd solver trains a group's full
+ * models together (spytag_dcd_solve_block: their passes over every row
+ * are shared), and the group's weights go into the feature-major model
+ * side by side.  Each group's and fold's solver run gets a seed made
+ * from the options' seed, its first topic and the fold, so the model is
+ * the same whatever the number of threads. */
 #define GROUP 8
 struct topic_job {
     const struct problem_data *p;
@@ -700,59 +701,80 @@ struct topic_job {
     int oom;
 };
 
-/* A worker's scratch space for NB scaling (all NULL when it is off). */
-struct nb_space {
-    double *r, *pos;             /* nf entries each */
-    float *r2;                   /* r squared, for the solver */
+/* A worker's scratch space; "per lane" arrays hold one slice for each
+ * of the GROUP topics in hand. */
+struct worker_space {
+    double *w;                   /* nf: one topic's weights */
+    double *oof, *alpha;         /* n per lane: out-of-fold values, and
+                                    the full model's dual values */
+    unsigned char *sel;          /* n */
+    float *wf;                   /* the block solver's weights (and NB
+                                    scaling), 2 GROUP floats a feature */
+    double *ex_oof;              /* per document, when rows merged */
+    unsigned char *ex_y;         /* copies (see merge_identical) */
+    double *r, *pos;             /* NB scaling: nf each */
+    float *r2;                   /* nf per lane: r squared, for the solver
+                                    (all NULL when NB scaling is off) */
 };
 
-static void train_topic(struct topic_job *job, size_t t, double *w,
-                        double *oof, unsigned char *sel, double *alpha,
-                        const struct nb_space *nb, float *stage, size_t lane,
-                        double *ex_oof, unsigned char *ex_y)
+/* The costs of topic labels y's positive and negative rows (C, or the
+ * positives' raised by --balanced); returns 1 when the selected
+ * documents all have the same label (then the SVM is not needed). */
+static int topic_costs(const struct problem_data *p, const unsigned char *y,
+                       const unsigned char *sel, const spytag_options *o,
+                       double *C_pos, double *C_neg)
+{
+    size_t i, k = 0, npos = 0;
+    double C = o->C > 0 ? o->C : 1.0, wpos = 1.0;
+    for (i = 0; i < p->n; i++)        /* documents, copies included */
+        if (!sel || sel[i]) {
+            size_t c = p->weight ? p->weight[i] : 1;
+            npos += y[i] ? c : 0;
+            k += c;
+        }
+    if (npos == 0 || npos == k)
+        return 1;
+    if (o->balanced) {
+        double r = (double)(k - npos) / (double)npos;
+        wpos = r > 10.0 ? 10.0 : (r < 1.0 ? 1.0 : r);
+    }
+    *C_pos = C * wpos;
+    *C_neg = C;
+    return 0;
+}
+
+/* Fold models, thresholds and Platt's sigmoid of topic t, whose full
+ * model is in place (bias in m->bias[t]) and whose out-of-fold values
+ * (leave-one-out) and dual values are in its lane. */
+static void finish_topic(struct topic_job *job, size_t t, size_t lane,
+                         struct worker_space *ws)
 {
     const struct problem_data *p = job->p;
     const spytag_options *o = job->o;
     spytag_model *m = job->m;
     const unsigned char *y = job->Y + t * job->n;
     size_t i, n = job->n;
+    double *oof = ws->oof + lane * n, *alpha = ws->alpha + lane * n;
+    const float *r2 = ws->r2 ? ws->r2 + lane * (job->nf + 1) : NULL;
     uint64_t base = (uint64_t)o->seed * 1000003u + (uint64_t)t * 101u;
+    /* The full model's dual solution warm-starts the fold models (DCD
+     * only), which then need a fraction of the iterations. */
+    int warm = o->solver == SPYTAG_SOLVER_DCD;
     double b;
     int f, k = job->k;
-    /* The full model first: its dual solution warm-starts the fold models
-     * (DCD only), which then need a fraction of the iterations. */
-    int warm = o->solver == SPYTAG_SOLVER_DCD;
-    /* With NB scaling the SVMs train on the rows scaled by r (one scaling
-     * per topic, from all its training documents, fold models included);
-     * the solver takes r squared and returns the weights multiplied back
-     * by r, which apply to the plain rows. */
-    const float *r2 = NULL;
 
-    if (job->df) {
-        nb_ratios(p, y, job->df, job->lq, job->nnz, nb->pos, nb->r);
-        for (i = 0; i < job->nf; i++)
-            nb->r2[i] = (float)(nb->r[i] * nb->r[i]);
-        r2 = nb->r2;
-    }
-    /* with loo, the solver gives the out-of-fold values */
-    if (fit_binary(p, y, NULL, o, 1000, base, NULL, warm ? alpha : NULL,
-                   k >= 2 && job->loo ? oof : NULL, r2, w, &b) != 0)
-        goto failed;
-    for (i = 0; i < job->nf; i++)
-        stage[i * GROUP + lane] = (float)w[p->fmap ? p->fmap[i] : i];
-    m->bias[t] = b;
     if (k >= 2 && !job->loo) {
         for (f = 0; f < k; f++) {
             for (i = 0; i < n; i++)
-                sel[i] = job->fold[i] != f;
-            if (fit_binary(p, y, sel, o, FOLD_PASSES,
+                ws->sel[i] = job->fold[i] != f;
+            if (fit_binary(p, y, ws->sel, o, FOLD_PASSES,
                            base + (uint64_t)f + 1,
-                           warm ? alpha : NULL, NULL, NULL, r2, w,
+                           warm ? alpha : NULL, NULL, NULL, r2, ws->w,
                            &b) != 0)
                 goto failed;
             for (i = 0; i < n; i++)
                 if (job->fold[i] == f)
-                    oof[i] = dot(p->rows[i], p->rowlen[i], w) + b;
+                    oof[i] = dot(p->rows[i], p->rowlen[i], ws->w) + b;
         }
     }
     if (k >= 2) {
@@ -761,11 +783,11 @@ static void train_topic(struct topic_job *job, size_t t, double *w,
         size_t nv = n;
         if (job->row_of) {               /* one value per document */
             for (i = 0; i < job->ndocs; i++) {
-                ex_oof[i] = oof[job->row_of[i]];
-                ex_y[i] = y[job->row_of[i]];
+                ws->ex_oof[i] = oof[job->row_of[i]];
+                ws->ex_y[i] = y[job->row_of[i]];
             }
-            dv = ex_oof;
-            yv = ex_y;
+            dv = ws->ex_oof;
+            yv = ws->ex_y;
             nv = job->ndocs;
         }
         if (m->multiclass) {
@@ -792,74 +814,157 @@ failed:
     pthread_mutex_unlock(&job->lock);
 }
 
+/* The full models of topics first .. first + K - 1 (K <= GROUP), written
+ * into the model's weights and biases, with their leave-one-out values
+ * and dual values in their lanes.  The dcd solver trains them together
+ * (spytag_dcd_solve_block), the others one at a time.  Returns 0, or -1
+ * on failure. */
+static int fit_group(struct topic_job *job, size_t first, size_t K,
+                     struct worker_space *ws)
+{
+    const struct problem_data *p = job->p;
+    const spytag_options *o = job->o;
+    spytag_model *m = job->m;
+    size_t i, j, lane, n = job->n, nf = job->nf, T = job->T, kb = 0;
+    spytag_dcd_topic tp[GROUP];
+    size_t at[GROUP];            /* block topic -> lane */
+    int dcd = o->solver == SPYTAG_SOLVER_DCD, want_loo = job->k >= 2 &&
+                                                         job->loo;
+
+    for (lane = 0; lane < K; lane++) {
+        size_t t = first + lane;
+        const unsigned char *y = job->Y + t * n;
+        double *oof = ws->oof + lane * n, *alpha = ws->alpha + lane * n;
+        float *r2 = NULL;
+        double C_pos = 1.0, C_neg = 1.0, b;
+        if (job->df) {
+            r2 = ws->r2 + lane * (nf + 1);
+            nb_ratios(p, y, job->df, job->lq, job->nnz, ws->pos, ws->r);
+            for (i = 0; i < nf; i++)
+                r2[i] = (float)(ws->r[i] * ws->r[i]);
+        }
+        if (!dcd) {
+            if (fit_binary(p, y, NULL, o, 1000,
+                           (uint64_t)o->seed * 1000003u + (uint64_t)t * 101u,
+                           NULL, NULL, NULL, r2, ws->w, &b) != 0)
+                return -1;
+            for (i = 0; i < nf; i++)
+                m->w[i * T + t] = (float)ws->w[i];
+            m->bias[t] = b;
+            continue;
+        }
+        if (topic_costs(p, y, NULL, o, &C_pos, &C_neg)) {
+            /* one class only: a constant decision */
+            b = y[0] ? 1.0 : -1.0;
+            for (i = 0; i < n; i++) {
+                alpha[i] = 0.0;
+                oof[i] = b;
+            }
+            for (i = 0; i < nf; i++)
+                m->w[i * T + t] = 0.0f;
+            m->bias[t] = b;
+            continue;
+        }
+        memset(&tp[kb], 0, sizeof tp[kb]);
+        tp[kb].y = y;
+        tp[kb].scale2 = r2;
+        tp[kb].C_pos = C_pos;
+        tp[kb].C_neg = C_neg;
+        tp[kb].alpha_out = alpha;
+        tp[kb].loo_out = want_loo ? oof : NULL;
+        at[kb++] = lane;
+    }
+    if (!kb)
+        return 0;
+    if (spytag_dcd_solve_block(p->rows, p->rowlen, n, nf, NULL, p->weight,
+                               kb, tp, 0.1, 1000,
+                               (uint64_t)o->seed * 1000003u +
+                                   (uint64_t)first * 101u,
+                               LOO_RHO, ws->wf) != 0)
+        return -1;
+    for (i = 0; i < nf; i++) {
+        const float *src = ws->wf + (size_t)p->fmap[i] * (job->df ? 2 * kb
+                                                                  : kb);
+        float *dst = m->w + i * T + first;
+        for (j = 0; j < kb; j++)
+            dst[at[j]] = src[j];
+    }
+    for (j = 0; j < kb; j++)
+        m->bias[first + at[j]] = tp[j].bias;
+    return 0;
+}
+
 static void *topic_worker(void *arg)
 {
     struct topic_job *job = arg;
-    double *w = malloc((job->nf + 1) * sizeof *w);
-    double *oof = malloc((job->n + 1) * sizeof *oof);
-    unsigned char *sel = malloc(job->n + 1);
-    double *alpha = malloc((job->n + 1) * sizeof *alpha);
-    float *stage = spytag_big_alloc((job->nf + 1) * GROUP * sizeof *stage, 0);
+    struct worker_space ws;
+    size_t n1 = job->n + 1, nf1 = job->nf + 1;
+
+    memset(&ws, 0, sizeof ws);
+    ws.w = malloc(nf1 * sizeof *ws.w);
+    ws.oof = malloc(n1 * GROUP * sizeof *ws.oof);
+    ws.alpha = malloc(n1 * GROUP * sizeof *ws.alpha);
+    ws.sel = malloc(n1);
+    ws.wf = spytag_big_alloc(nf1 * 2 * GROUP * sizeof *ws.wf, 0);
     /* the out-of-fold values and labels per document, when rows merged
      * copies */
-    double *ex_oof = NULL;
-    unsigned char *ex_y = NULL;
-    struct nb_space nb = { NULL, NULL, NULL };
-
     if (job->row_of) {
-        ex_oof = malloc((job->ndocs + 1) * sizeof *ex_oof);
-        ex_y = malloc(job->ndocs + 1);
+        ws.ex_oof = malloc((job->ndocs + 1) * sizeof *ws.ex_oof);
+        ws.ex_y = malloc(job->ndocs + 1);
     }
     if (job->df) {
-        nb.r = malloc((job->nf + 1) * sizeof *nb.r);
-        nb.pos = malloc((job->nf + 1) * sizeof *nb.pos);
-        nb.r2 = malloc((job->nf + 1) * sizeof *nb.r2);
+        ws.r = malloc(nf1 * sizeof *ws.r);
+        ws.pos = malloc(nf1 * sizeof *ws.pos);
+        ws.r2 = spytag_big_alloc(nf1 * GROUP * sizeof *ws.r2, 0);
     }
-    if (!w || !oof || !sel || !alpha || !stage ||
-        (job->row_of && (!ex_oof || !ex_y)) ||
-        (job->df && (!nb.r || !nb.pos || !nb.r2))) {
+    if (!ws.w || !ws.oof || !ws.sel || !ws.alpha || !ws.wf ||
+        (job->row_of && (!ws.ex_oof || !ws.ex_y)) ||
+        (job->df && (!ws.r || !ws.pos || !ws.r2))) {
         pthread_mutex_lock(&job->lock);
         job->oom = 1;
         pthread_mutex_unlock(&job->lock);
         goto out;
     }
     for (;;) {
-        size_t first, K, t, f, T = job->T;
+        size_t first, K, t, T = job->T;
         pthread_mutex_lock(&job->lock);
         first = job->next;
         job->next += GROUP;
+        if (first < T && job->o->progress)  /* one caller at a time */
+            job->o->progress(job->o->progress_user, "training", job->done,
+                             T);
         pthread_mutex_unlock(&job->lock);
         if (first >= T || job->oom)
             break;
         K = T - first < GROUP ? T - first : GROUP;
-        for (t = 0; t < K; t++) {
+        if (fit_group(job, first, K, &ws) != 0) {
             pthread_mutex_lock(&job->lock);
-            if (job->o->progress)        /* one caller thread at a time */
+            if (first < job->failed_topic)
+                job->failed_topic = first;
+            pthread_mutex_unlock(&job->lock);
+            continue;
+        }
+        for (t = 0; t < K; t++) {
+            finish_topic(job, first + t, t, &ws);
+            pthread_mutex_lock(&job->lock);
+            job->done++;
+            if (job->o->progress)
                 job->o->progress(job->o->progress_user, "training",
                                  job->done, T);
             pthread_mutex_unlock(&job->lock);
-            train_topic(job, first + t, w, oof, sel, alpha, &nb, stage, t,
-                        ex_oof, ex_y);
-            pthread_mutex_lock(&job->lock);
-            job->done++;
-            pthread_mutex_unlock(&job->lock);
         }
-        /* the group's weights into the model, a row of K at a time */
-        for (f = 0; f < job->nf; f++)
-            memcpy(job->m->w + f * T + first, stage + f * GROUP,
-                   K * sizeof *stage);
     }
 out:
-    free(w);
-    free(oof);
-    free(sel);
-    free(alpha);
-    free(stage);
-    free(ex_oof);
-    free(ex_y);
-    free(nb.r);
-    free(nb.pos);
-    free(nb.r2);
+    free(ws.w);
+    free(ws.oof);
+    free(ws.alpha);
+    free(ws.sel);
+    free(ws.wf);
+    free(ws.ex_oof);
+    free(ws.ex_y);
+    free(ws.r);
+    free(ws.pos);
+    free(ws.r2);
     return NULL;
 }
 

@@ -438,6 +438,69 @@ START_TEST(test_dcd_solve)
 }
 END_TEST
 
+START_TEST(test_dcd_block)
+{
+    /* three topics trained together reach each one's own optimum (to the
+     * solver's tolerance): the same weights, bias, dual values and
+     * leave-one-out estimates as when trained alone, whatever the
+     * scaling and costs of the others */
+    static spytag_feat r0[] = { { 0, 1.0f }, { 2, 0.3f } },
+                       r1[] = { { 0, 0.8f }, { 3, 0.5f } },
+                       r2[] = { { 1, 1.0f } },
+                       r3[] = { { 1, 0.7f }, { 2, 0.4f } },
+                       r4[] = { { 0, 0.5f }, { 1, 0.9f } },
+                       r5[] = { { 2, 0.6f }, { 3, 0.8f } };
+    spytag_feat *const rows[] = { r0, r1, r2, r3, r4, r5 };
+    static const uint32_t len[] = { 2, 2, 1, 2, 2, 2 };
+    static const unsigned char y[3][6] = { { 1, 1, 0, 0, 1, 0 },
+                                           { 0, 0, 1, 1, 0, 0 },
+                                           { 0, 1, 0, 0, 0, 1 } };
+    static const uint32_t weight[] = { 1, 2, 1, 1, 3, 1 };
+    static const float s2[3][4] = { { 2.0f, 0.5f, 1.5f, 1.0f },
+                                    { 1.0f, 1.0f, 1.0f, 1.0f },
+                                    { 0.3f, 1.2f, 0.8f, 2.5f } };
+    static const double cpos[3] = { 1.0, 2.0, 0.5 };
+    spytag_dcd_topic tp[3];
+    float wb[4 * 6];
+    double alpha[3][6], loo[3][6], w[4], b, a1[6], l1[6];
+    size_t t, i;
+    for (t = 0; t < 3; t++) {
+        memset(&tp[t], 0, sizeof tp[t]);
+        tp[t].y = y[t];
+        tp[t].scale2 = s2[t];
+        tp[t].C_pos = cpos[t];
+        tp[t].C_neg = 1.0;
+        tp[t].alpha_out = alpha[t];
+        tp[t].loo_out = loo[t];
+    }
+    ck_assert_int_eq(spytag_dcd_solve_block(rows, len, 6, 4, NULL, weight,
+                                            3, tp, 1e-7, 10000, 5, 0.5, wb),
+                     0);
+    for (t = 0; t < 3; t++) {
+        ck_assert(tp[t].passes >= 2);
+        ck_assert_int_eq(spytag_dcd_solve(rows, len, 6, 4, y[t], NULL, weight,
+                                          s2[t], cpos[t], 1.0, 1e-7, 10000,
+                                          11 + t, NULL, a1, 0.5, l1, w, &b),
+                         0);
+        for (i = 0; i < 4; i++) {
+            ck_assert_double_eq_tol(wb[i * 6 + t], w[i], 1e-4);
+            ck_assert_float_eq(wb[i * 6 + 3 + t], s2[t][i]);  /* kept */
+        }
+        ck_assert_double_eq_tol(tp[t].bias, b, 1e-4);
+        for (i = 0; i < 6; i++) {
+            ck_assert_double_eq_tol(alpha[t][i], a1[i], 1e-4);
+            ck_assert_double_eq_tol(loo[t][i], l1[i], 1e-4);
+        }
+    }
+    /* the block size is checked */
+    ck_assert_int_eq(spytag_dcd_solve_block(rows, len, 6, 4, NULL, NULL, 0,
+                                            tp, 0.1, 10, 5, 0.5, wb), -1);
+    ck_assert_int_eq(spytag_dcd_solve_block(rows, len, 6, 4, NULL, NULL,
+                                            DCD_MAX_K + 1, tp, 0.1, 10, 5,
+                                            0.5, wb), -1);
+}
+END_TEST
+
 START_TEST(test_dcd_loo)
 {
     /* the leave-one-out estimates are each selected row's decision value
@@ -854,6 +917,7 @@ static Suite *train_suite(void)
     tcase_add_test(tc, test_assign_folds);
     tcase_add_test(tc, test_dcd_solve);
     tcase_add_test(tc, test_dcd_loo);
+    tcase_add_test(tc, test_dcd_block);
     tcase_add_test(tc, test_dcd_weights);
     tcase_add_test(tc, test_dcd_scaled);
     suite_add_tcase(s, tc);
