@@ -3,12 +3,13 @@
  * and standard input, in input order, in batches over N threads.
  *
  * Inputs are turned into a stream of items (one per document or JSON
- * line).  Items are gathered into a batch, classified by the worker
- * threads (each with its own spytag_classifier on the one shared model),
- * and written in input order, so -j N gives the same bytes as -j 1.  Two
- * batches take turns: while the workers classify one, the main thread
- * writes the other and reads the next.  With one thread a batch is a
- * single item, classified and written on the main thread.
+ * line).  Items are gathered into a batch, classified by N threads (the
+ * main thread and N - 1 workers, each with its own spytag_classifier on
+ * the one shared model), and written in input order, so -j N gives the
+ * same bytes as -j 1.  Two batches take turns: while the workers classify
+ * one, the main thread writes the other and reads the next, then joins
+ * them.  With one thread a batch is a single item, classified and written
+ * on the main thread.
  *
  * A JSON Lines stream on standard input is a filter: standard output is
  * flushed before every read that may wait, and a batch ends where the
@@ -868,17 +869,23 @@ struct batch {
     size_t done;                      /* items tagged */
 };
 
-/* The worker threads, which live for the whole command.  The main thread
- * queues batches (pool_start) and collects each, in input order, once it
- * is tagged (pool_wait); the workers take the items of the queued batches
- * in order, so that they go on to the next batch as soon as the items of
- * one are all taken, without waiting for the main thread in between.
- * While they tag one batch, the main thread writes the one before and
- * reads the one after. */
+/* The worker threads, which live for the whole command: N - 1 of them for
+ * -j N, since the main thread tags items too.  The main thread queues
+ * batches (pool_start) and collects each, in input order, once it is
+ * tagged (pool_wait); the workers take the items of the queued batches in
+ * order, so that they go on to the next batch as soon as the items of one
+ * are all taken, without waiting for the main thread in between.  While
+ * they tag one batch, the main thread writes the one before and reads
+ * the one after, and then, until the oldest is tagged, takes items as
+ * they do.  So -j 2 runs two threads, not three, on two cores: the
+ * third made the kernel switch between them 400 times in a 55 MB run,
+ * and every line crossed from the core that read it to the one that
+ * tagged it (now half of them do). */
 struct pool {
     pthread_t th[MAX_JOBS];
-    int nthreads;
-    struct worker_state *ws;          /* one per thread (one when none) */
+    int nthreads;                     /* workers; 0: all on the main one */
+    struct worker_state *ws;          /* one per worker, then the main
+                                         thread's */
     const struct settings *set;
     pthread_mutex_t lock;
     pthread_cond_t work, done;
@@ -942,15 +949,30 @@ static void pool_start(struct pool *p, struct batch *b)
     pthread_mutex_unlock(&p->lock);
 }
 
-/* Waits until b, the oldest queued batch, is tagged, and takes it off the
- * queue. */
+/* Tags items of the queued batches, oldest first, on the main thread
+ * until b, the oldest, is tagged, and takes it off the queue. */
 static void pool_wait(struct pool *p, struct batch *b)
 {
     if (p->nthreads == 0)
         return;
     pthread_mutex_lock(&p->lock);
-    while (b->done < b->n)
-        pthread_cond_wait(&p->done, &p->lock);
+    while (b->done < b->n) {
+        struct batch *c = NULL;
+        size_t i;
+        int k;
+        for (k = 0; k < p->queued && !c; k++)
+            if (p->queue[k]->next < p->queue[k]->n)
+                c = p->queue[k];
+        if (!c) {           /* the rest of b is in the workers' hands */
+            pthread_cond_wait(&p->done, &p->lock);
+            continue;
+        }
+        i = c->next++;
+        pthread_mutex_unlock(&p->lock);
+        process_item(p->set, &p->ws[p->nthreads], &c->items[i]);
+        pthread_mutex_lock(&p->lock);
+        c->done++;
+    }
     assert(p->queued > 0 && p->queue[0] == b);
     p->queue[0] = p->queue[1];
     p->queued--;
@@ -1179,7 +1201,7 @@ int cmd_classify(int argc, char **argv)
     pthread_cond_init(&pool.done, NULL);
     pool_ready = 1;
     if (jobs > 1) {
-        for (i = 0; i < jobs; i++) {
+        for (i = 0; i < jobs - 1; i++) {
             wa[i].p = &pool;
             wa[i].id = i;
             if (pthread_create(&pool.th[i], NULL, worker, &wa[i]) != 0)
