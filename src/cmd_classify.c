@@ -899,34 +899,47 @@ struct worker_arg {
     int id;
 };
 
+/* With p->lock held: claims the next few untagged items of the queued
+ * batches (oldest first), tags them with ws (the lock released
+ * meanwhile) and counts them done, waking pool_wait when a batch is
+ * complete.  Returns 0 when no item was left to take.  A few at a time,
+ * so that the threads take the lock, whose cache line moves between
+ * their cores, once per few items instead of once per item. */
+#define CLAIM 4
+static int take_items(struct pool *p, struct worker_state *ws)
+{
+    struct batch *b = NULL;
+    size_t i, k, end;
+    int q;
+    for (q = 0; q < p->queued && !b; q++)
+        if (p->queue[q]->next < p->queue[q]->n)
+            b = p->queue[q];
+    if (!b)
+        return 0;
+    i = b->next;
+    end = b->n - i < CLAIM ? b->n : i + CLAIM;
+    b->next = end;
+    pthread_mutex_unlock(&p->lock);
+    for (k = i; k < end; k++)
+        process_item(p->set, ws, &b->items[k]);
+    pthread_mutex_lock(&p->lock);
+    b->done += end - i;
+    if (b->done == b->n)
+        pthread_cond_signal(&p->done);
+    return 1;
+}
+
 static void *worker(void *arg)
 {
     struct worker_arg *wa = arg;
     struct pool *p = wa->p;
 
     pthread_mutex_lock(&p->lock);
-    for (;;) {
-        struct batch *b = NULL;
-        size_t i;
-        int k;
-        /* pool_stop: at the end nothing is left to take, and after an
-         * error the answers of the batches still queued are not wanted */
-        if (p->quit)
-            break;
-        for (k = 0; k < p->queued && !b; k++)
-            if (p->queue[k]->next < p->queue[k]->n)
-                b = p->queue[k];
-        if (!b) {
+    /* pool_stop: at the end nothing is left to take, and after an error
+     * the answers of the batches still queued are not wanted */
+    while (!p->quit)
+        if (!take_items(p, &p->ws[wa->id]))
             pthread_cond_wait(&p->work, &p->lock);
-            continue;
-        }
-        i = b->next++;
-        pthread_mutex_unlock(&p->lock);
-        process_item(p->set, &p->ws[wa->id], &b->items[i]);
-        pthread_mutex_lock(&p->lock);
-        if (++b->done == b->n)
-            pthread_cond_signal(&p->done);
-    }
     pthread_mutex_unlock(&p->lock);
     return NULL;
 }
@@ -956,23 +969,10 @@ static void pool_wait(struct pool *p, struct batch *b)
     if (p->nthreads == 0)
         return;
     pthread_mutex_lock(&p->lock);
-    while (b->done < b->n) {
-        struct batch *c = NULL;
-        size_t i;
-        int k;
-        for (k = 0; k < p->queued && !c; k++)
-            if (p->queue[k]->next < p->queue[k]->n)
-                c = p->queue[k];
-        if (!c) {           /* the rest of b is in the workers' hands */
+    while (b->done < b->n)
+        if (!take_items(p, &p->ws[p->nthreads]))
+            /* the rest of b is in the workers' hands */
             pthread_cond_wait(&p->done, &p->lock);
-            continue;
-        }
-        i = c->next++;
-        pthread_mutex_unlock(&p->lock);
-        process_item(p->set, &p->ws[p->nthreads], &c->items[i]);
-        pthread_mutex_lock(&p->lock);
-        c->done++;
-    }
     assert(p->queued > 0 && p->queue[0] == b);
     p->queue[0] = p->queue[1];
     p->queued--;
