@@ -256,6 +256,7 @@ void cli_progress_init(cli_progress *p, int force_on, int force_off)
 {
     p->on = force_off ? 0 : (force_on || isatty(STDERR_FILENO));
     p->last = 0;
+    p->stage[0] = '\0';
     p->dirty = 0;
 }
 
@@ -266,9 +267,12 @@ void cli_progress_update(cli_progress *p, const char *stage, size_t done,
     if (!p->on)
         return;
     now = cli_now();
-    if (now - p->last < 0.2 && done != total)
+    /* at most 5 updates a second, but every new stage at once */
+    if (now - p->last < 0.2 && done != total &&
+        strncmp(p->stage, stage, sizeof p->stage - 1) == 0)
         return;
     p->last = now;
+    snprintf(p->stage, sizeof p->stage, "%s", stage);
     if (total) {
         int width = 30, fill = (int)((double)width * (double)done /
                                      (double)total);

@@ -98,6 +98,7 @@ const char *cli_model_path(const char *given);
 typedef struct cli_progress {
     int on;
     double last;            /* time of the last update, seconds */
+    char stage[32];         /* the stage it showed */
     int dirty;
 } cli_progress;
 void cli_progress_init(cli_progress *p, int force_on, int force_off);
