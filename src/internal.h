@@ -231,8 +231,12 @@ typedef struct spytag_dcd_topic {
  * all K.  w is the caller's, nf * S floats with S = 2K when the topics
  * have scale2 (it is kept there, beside the weights) and S = K when not;
  * on return topic t's weight of feature f is w[f * S + t].  max_passes
- * (at least 1) counts each topic's passes.  Deterministic for a given
- * seed and K; thread-safe.  -1 when out of memory or K is out of range. */
+ * (at least 1) counts each topic's passes.  Either every topic has
+ * scale2 or none has.  Deterministic for a given seed and block of
+ * topics (the shared passes' order depends on when any of them needs
+ * one, so a topic's model, the same to the solver's tolerance, depends
+ * on its block); thread-safe.  -1 when out of memory, K is out of range
+ * or scale2 is given for some topics only. */
 int spytag_dcd_solve_block(spytag_feat *const *rows, const uint32_t *rowlen,
                            size_t n, size_t nf, const unsigned char *sel,
                            const uint32_t *weight, size_t K,

@@ -395,6 +395,9 @@ int spytag_dcd_solve_block(spytag_feat *const *rows, const uint32_t *rowlen,
 
     if (K < 1 || K > DCD_MAX_K)
         return -1;
+    for (t = 1; t < K; t++)
+        if ((tp[t].scale2 != NULL) != (tp[0].scale2 != NULL))
+            return -1;
     memset(lane, 0, sizeof lane);
     for (i = 0; i < n; i++)
         l += !sel || sel[i];

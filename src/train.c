@@ -817,10 +817,11 @@ failed:
 /* The full models of topics first .. first + K - 1 (K <= GROUP), written
  * into the model's weights and biases, with their leave-one-out values
  * and dual values in their lanes.  The dcd solver trains them together
- * (spytag_dcd_solve_block), the others one at a time.  Returns 0, or -1
- * on failure. */
+ * (spytag_dcd_solve_block), the others one at a time.  Returns 0; -1
+ * when the solver failed on topic *failed; -2 when out of memory (the
+ * block solver's only failure). */
 static int fit_group(struct topic_job *job, size_t first, size_t K,
-                     struct worker_space *ws)
+                     struct worker_space *ws, size_t *failed)
 {
     const struct problem_data *p = job->p;
     const spytag_options *o = job->o;
@@ -846,8 +847,10 @@ static int fit_group(struct topic_job *job, size_t first, size_t K,
         if (!dcd) {
             if (fit_binary(p, y, NULL, o, 1000,
                            (uint64_t)o->seed * 1000003u + (uint64_t)t * 101u,
-                           NULL, NULL, NULL, r2, ws->w, &b) != 0)
+                           NULL, NULL, NULL, r2, ws->w, &b) != 0) {
+                *failed = t;
                 return -1;
+            }
             for (i = 0; i < nf; i++)
                 m->w[i * T + t] = (float)ws->w[i];
             m->bias[t] = b;
@@ -881,7 +884,7 @@ static int fit_group(struct topic_job *job, size_t first, size_t K,
                                (uint64_t)o->seed * 1000003u +
                                    (uint64_t)first * 101u,
                                LOO_RHO, ws->wf) != 0)
-        return -1;
+        return -2;
     for (i = 0; i < nf; i++) {
         const float *src = ws->wf + (size_t)p->fmap[i] * (job->df ? 2 * kb
                                                                   : kb);
@@ -926,21 +929,26 @@ static void *topic_worker(void *arg)
         goto out;
     }
     for (;;) {
-        size_t first, K, t, T = job->T;
+        size_t first, K, t, T = job->T, bad = 0;
+        int oom, r;
         pthread_mutex_lock(&job->lock);
         first = job->next;
         job->next += GROUP;
-        if (first < T && job->o->progress)  /* one caller at a time */
+        oom = job->oom;
+        if (first < T && !oom && job->o->progress)  /* one at a time */
             job->o->progress(job->o->progress_user, "training", job->done,
                              T);
         pthread_mutex_unlock(&job->lock);
-        if (first >= T || job->oom)
+        if (first >= T || oom)
             break;
         K = T - first < GROUP ? T - first : GROUP;
-        if (fit_group(job, first, K, &ws) != 0) {
+        r = fit_group(job, first, K, &ws, &bad);
+        if (r != 0) {        /* training fails: the group is not finished */
             pthread_mutex_lock(&job->lock);
-            if (first < job->failed_topic)
-                job->failed_topic = first;
+            if (r == -2)
+                job->oom = 1;
+            else if (bad < job->failed_topic)
+                job->failed_topic = bad;
             pthread_mutex_unlock(&job->lock);
             continue;
         }

@@ -492,6 +492,27 @@ START_TEST(test_dcd_block)
             ck_assert_double_eq_tol(loo[t][i], l1[i], 1e-4);
         }
     }
+    /* without scaling (then S = K), each topic reaches its own optimum
+     * too; and scaling for some topics only is refused */
+    for (t = 0; t < 3; t++)
+        tp[t].scale2 = NULL;
+    ck_assert_int_eq(spytag_dcd_solve_block(rows, len, 6, 4, NULL, weight,
+                                            3, tp, 1e-7, 10000, 5, 0.5, wb),
+                     0);
+    for (t = 0; t < 3; t++) {
+        ck_assert_int_eq(spytag_dcd_solve(rows, len, 6, 4, y[t], NULL, weight,
+                                          NULL, cpos[t], 1.0, 1e-7, 10000,
+                                          11 + t, NULL, a1, 0.5, l1, w, &b),
+                         0);
+        for (i = 0; i < 4; i++)
+            ck_assert_double_eq_tol(wb[i * 3 + t], w[i], 1e-4);
+        ck_assert_double_eq_tol(tp[t].bias, b, 1e-4);
+        for (i = 0; i < 6; i++)
+            ck_assert_double_eq_tol(loo[t][i], l1[i], 1e-4);
+    }
+    tp[1].scale2 = s2[1];
+    ck_assert_int_eq(spytag_dcd_solve_block(rows, len, 6, 4, NULL, weight,
+                                            3, tp, 0.1, 10, 5, 0.5, wb), -1);
     /* the block size is checked */
     ck_assert_int_eq(spytag_dcd_solve_block(rows, len, 6, 4, NULL, NULL, 0,
                                             tp, 0.1, 10, 5, 0.5, wb), -1);
