@@ -697,6 +697,80 @@ START_TEST(test_empty_corpora)
 }
 END_TEST
 
+/* The fixture with one more topic on every document: "zzz-all", a topic
+ * of one class only, trained in the same group as the others. */
+static spytag_corpus *corpus_with_topic_on_all(void)
+{
+    spytag_corpus *all = tu_fixture_corpus(), *c = spytag_corpus_new();
+    size_t d, len, n, j;
+    for (d = 0; d < spytag_corpus_size(all); d++) {
+        const uint16_t *ids = spytag_corpus_doc_topics(all, d, &n);
+        const char *lab[8];
+        const char *text = spytag_corpus_text(all, d, &len);
+        ck_assert_uint_lt(n, 8);
+        for (j = 0; j < n; j++)
+            lab[j] = spytag_corpus_topic(all, ids[j]);
+        lab[n] = "zzz-all";
+        ck_assert_int_eq(spytag_corpus_add(c, spytag_corpus_id(all, d), text,
+                                           len, lab, n + 1), SPYTAG_OK);
+    }
+    spytag_corpus_free(all);
+    return c;
+}
+
+/* Whether comma-separated tag lists a and b hold the same tags, in any
+ * order. */
+static int same_tags(const char *a, const char *b)
+{
+    char wrapped[512], tok[128];
+    const char *p = b;
+    if (strlen(a) != strlen(b))
+        return 0;
+    snprintf(wrapped, sizeof wrapped, ",%s,", a);
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        snprintf(tok, sizeof tok, ",%.*s,", (int)n, p);
+        if (!strstr(wrapped, tok))
+            return 0;
+        p += n + (p[n] == ',');
+    }
+    return 1;
+}
+
+START_TEST(test_group_with_one_class_topic)
+{
+    /* a one-class topic among the others of a group of 4 (not a multiple
+     * of the group size): it is assigned to everything, and the other
+     * topics still give the fixture's tags, with each solver (the topics
+     * are numbered by first use, so "zzz-all" is the second) */
+    spytag_corpus *c = corpus_with_topic_on_all();
+    static const int solvers[] = { SPYTAG_SOLVER_DCD,
+                                   SPYTAG_SOLVER_LIBLINEAR };
+    size_t i, k;
+    for (k = 0; k < 2; k++) {
+        spytag_model *m = NULL;
+        spytag_options o;
+        spytag_error err;
+        spytag_options_init(&o);
+        o.solver = solvers[k];
+        o.threads = 2;
+        ck_assert_int_eq(spytag_train(c, &o, &m, &err), SPYTAG_OK);
+        ck_assert_uint_eq(spytag_model_ntopics(m), 4);
+        for (i = 0; i < sizeof expected / sizeof expected[0]; i++) {
+            char *tags = tu_tags(m, expected[i].text), want[256];
+            snprintf(want, sizeof want, "%s%szzz-all", expected[i].tags,
+                     *expected[i].tags ? "," : "");
+            ck_assert_msg(same_tags(tags, want),
+                          "solver %d, '%s': tags '%s', expected '%s'",
+                          solvers[k], expected[i].text, tags, want);
+            free(tags);
+        }
+        spytag_model_free(m);
+    }
+    spytag_corpus_free(c);
+}
+END_TEST
+
 START_TEST(test_bad_settings)
 {
     spytag_corpus *c = tu_fixture_corpus();
@@ -939,6 +1013,7 @@ static Suite *train_suite(void)
     tcase_add_test(tc, test_dcd_solve);
     tcase_add_test(tc, test_dcd_loo);
     tcase_add_test(tc, test_dcd_block);
+    tcase_add_test(tc, test_group_with_one_class_topic);
     tcase_add_test(tc, test_dcd_weights);
     tcase_add_test(tc, test_dcd_scaled);
     suite_add_tcase(s, tc);
