@@ -709,7 +709,8 @@ struct worker_space {
                                     the full model's dual values */
     unsigned char *sel;          /* n */
     float *wf;                   /* the block solver's weights (and NB
-                                    scaling), 2 GROUP floats a feature */
+                                    scaling): GROUP floats a feature, 2
+                                    GROUP with NB scaling; dcd only */
     double *ex_oof;              /* per document, when rows merged */
     unsigned char *ex_y;         /* copies (see merge_identical) */
     double *r, *pos;             /* NB scaling: nf each */
@@ -908,7 +909,9 @@ static void *topic_worker(void *arg)
     ws.oof = malloc(n1 * GROUP * sizeof *ws.oof);
     ws.alpha = malloc(n1 * GROUP * sizeof *ws.alpha);
     ws.sel = malloc(n1);
-    ws.wf = spytag_big_alloc(nf1 * 2 * GROUP * sizeof *ws.wf, 0);
+    if (job->o->solver == SPYTAG_SOLVER_DCD)  /* the block solver's */
+        ws.wf = spytag_big_alloc(nf1 * (job->df ? 2 : 1) * GROUP *
+                                 sizeof *ws.wf, 0);
     /* the out-of-fold values and labels per document, when rows merged
      * copies */
     if (job->row_of) {
@@ -920,7 +923,8 @@ static void *topic_worker(void *arg)
         ws.pos = malloc(nf1 * sizeof *ws.pos);
         ws.r2 = spytag_big_alloc(nf1 * GROUP * sizeof *ws.r2, 0);
     }
-    if (!ws.w || !ws.oof || !ws.sel || !ws.alpha || !ws.wf ||
+    if (!ws.w || !ws.oof || !ws.sel || !ws.alpha ||
+        (job->o->solver == SPYTAG_SOLVER_DCD && !ws.wf) ||
         (job->row_of && (!ws.ex_oof || !ws.ex_y)) ||
         (job->df && (!ws.r || !ws.pos || !ws.r2))) {
         pthread_mutex_lock(&job->lock);
