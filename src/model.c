@@ -8,6 +8,7 @@
  *   magic      8 bytes  "SPYTAG\x1a\n"
  *   version    u32      3
  *   flags      u32      bit 0: multi-class (exactly one topic per document)
+ *                       bit 1: the weights are sparse (below)
  *   settings   u32 stopwords, u32 stem, u32 ngram_max, u32 min_df,
  *              f64 max_df, u32 solver, f64 C, u32 balanced,
  *              u32 tune_folds, u64 seed, u32 nb, u32 tune_method
@@ -20,7 +21,13 @@
  *   npair      u32      P pairs, then P times: u32 first, u32 second
  *                       (word ids)
  *   idf        f32 x (U + P)
- *   weights    f32 x ((U + P) x T), feature-major: w[f * T + t]
+ *   weights    f32 x ((U + P) x T), feature-major: w[f * T + t]; or, with
+ *              flags bit 1, for each feature in turn a bitmap of
+ *              ceil(T / 8) bytes (bit t % 8 of byte t / 8: topic t's
+ *              weight is stored; the bits past T are 0) followed by the
+ *              stored weights, by topic; the others are 0.  A stored
+ *              weight is never +0.0 (-0.0 is stored, so that a model
+ *              comes back with the same bits)
  *   checksum   u64      XXH3-64 (no seed) of every byte before it
  *
  * Feature f < U is word f; feature U + p is pair p.  A topic's decision
@@ -34,6 +41,12 @@
  * order; pairs by increasing IDF, ties by (first, second).  Classifying a
  * text then finds its frequent features, most of it, in a few cache lines
  * of the count, IDF and weight arrays.  The order is checked on loading.
+ *
+ * The weights are written sparse when that takes at most half the bytes
+ * of the dense form: a model of 100k documents and 115 topics has 8.5% of
+ * its 285M weights nonzero (1.14 GB dense, 140 MB sparse), while the
+ * 20 Newsgroups model (50%) and the shipped one (99%) stay dense, which
+ * loads with one copy.  Either way the model in memory is dense.
  *
  * Version 2 is the same with any order of the words and the pairs (but no
  * repeats) and an XXH64 (seed 0) checksum, which is slower to verify;
@@ -374,11 +387,20 @@ static int put_model(const spytag_model *m, wbuf *b)
     size_t t, i, nf = spytag_vectorizer_size(v), T = m->ntopics;
     uint32_t *newid = NULL, *order = feature_order(v, &newid);
 
+    size_t nnz = 0, B = (T + 7) / 8;
+    int sparse;
+
     if (!order)
         return SPYTAG_ENOMEM;
+    for (i = 0; i < nf * T; i++) {   /* +0.0 is the only weight not kept */
+        uint32_t x;
+        memcpy(&x, &m->w[i], 4);
+        nnz += x != 0;
+    }
+    sparse = nf * B + 4 * nnz <= 2 * nf * T;   /* at most half of 4 nf T */
     put(b, MAGIC, 8);
     put_u32(b, FORMAT_VERSION);
-    put_u32(b, m->multiclass ? 1u : 0u);
+    put_u32(b, (m->multiclass ? 1u : 0u) | (sparse ? 2u : 0u));
     put_u32(b, (uint32_t)m->opt.stopwords);
     put_u32(b, (uint32_t)m->opt.stem);
     put_u32(b, (uint32_t)m->opt.ngram_max);
@@ -422,6 +444,21 @@ static int put_model(const spytag_model *m, wbuf *b)
         put_f32(b, v->idf[order[i]]);
     for (i = 0; i < nf; i++) {
         const float *wi = m->w + (size_t)order[i] * T;
+        if (sparse) {
+            unsigned char bits[(SPYTAG_MAX_TOPICS + 7) / 8];
+            memset(bits, 0, B);
+            for (t = 0; t < T; t++) {
+                uint32_t x;
+                memcpy(&x, &wi[t], 4);
+                if (x != 0)
+                    bits[t / 8] |= (unsigned char)(1u << (t % 8));
+            }
+            put(b, bits, B);
+            for (t = 0; t < T; t++)
+                if (bits[t / 8] >> (t % 8) & 1)
+                    put_f32(b, wi[t]);
+            continue;
+        }
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
         put(b, wi, T * sizeof *wi);      /* the bytes of put_f32 */
 #else
@@ -632,15 +669,59 @@ static int get_f32s(rbuf *r, float *out, size_t n)
  * load) while the first builds the tables. */
 struct weight_copy {
     const unsigned char *src;
+    size_t srclen;               /* bytes from src to the checksum */
     float *dst;
-    size_t n;
-    int bad;
+    size_t n;                    /* weights: features x T */
+    uint32_t T;
+    int sparse;
+    int bad;                     /* WEIGHTS_NONFINITE or WEIGHTS_SPARSE */
 };
+enum { WEIGHTS_OK, WEIGHTS_NONFINITE, WEIGHTS_SPARSE };
+
+/* The sparse weights (see the top of the file) into the dense array:
+ * every weight is written, the stored ones from the file, the others 0.
+ * WEIGHTS_SPARSE when a bitmap has bits past T, a stored weight is +0.0,
+ * or the section does not end where the file does; WEIGHTS_NONFINITE
+ * when a stored weight is not finite. */
+static int decode_sparse(const unsigned char *p, size_t len, float *out,
+                         size_t n, uint32_t T)
+{
+    size_t B = (T + 7) / 8, f, at = 0, nf = n / T;
+    unsigned char past = T % 8 ? (unsigned char)(0xffu << (T % 8)) : 0;
+    uint32_t t;
+    for (f = 0; f < nf; f++, out += T) {
+        const unsigned char *bits = p + at;
+        if (len - at < B || (bits[B - 1] & past))
+            return WEIGHTS_SPARSE;
+        at += B;
+        for (t = 0; t < T; t++) {
+            uint32_t x;
+            if (!(bits[t / 8] >> (t % 8) & 1)) {
+                out[t] = 0.0f;
+                continue;
+            }
+            if (len - at < 4)
+                return WEIGHTS_SPARSE;
+            x = u32_at(p + at);
+            at += 4;
+            if (x == 0)
+                return WEIGHTS_SPARSE;
+            if ((~x & 0x7f800000u) == 0)
+                return WEIGHTS_NONFINITE;
+            memcpy(&out[t], &x, 4);
+        }
+    }
+    return at == len ? WEIGHTS_OK : WEIGHTS_SPARSE;
+}
 
 static void *copy_weights(void *arg)
 {
     struct weight_copy *c = arg;
-    c->bad = copy_f32s(c->src, c->dst, c->n) != 0;
+    if (c->sparse)
+        c->bad = decode_sparse(c->src, c->srclen, c->dst, c->n, c->T);
+    else
+        c->bad = copy_f32s(c->src, c->dst, c->n) != 0 ? WEIGHTS_NONFINITE
+                                                      : WEIGHTS_OK;
     return NULL;
 }
 
@@ -665,7 +746,7 @@ static size_t pairs_at(const rbuf *r, uint32_t nuni)
  * section at off (pairs_at).  0 when the sections do not add up (the
  * full parse then says why); *nw gets the number of weights. */
 static size_t weights_at(const rbuf *r, size_t off, uint32_t nuni,
-                         uint32_t T, size_t *nw)
+                         uint32_t T, int sparse, size_t *nw)
 {
     size_t nf;
     uint32_t npair;
@@ -677,9 +758,14 @@ static size_t weights_at(const rbuf *r, size_t off, uint32_t nuni,
     if (npair > SPYTAG_MAX_VOCAB || (r->n - off) / 8 < npair)
         return 0;
     off += (size_t)npair * 8 + nf * 4;
-    if (off > r->n || (r->n - off) / 4 / T < nf ||
-        (r->n - off) != nf * T * 4)
+    if (off > r->n)
         return 0;
+    if (sparse) {         /* at least the bitmaps (the rest: decoding) */
+        if ((r->n - off) / ((T + 7) / 8) < nf)
+            return 0;
+    } else if ((r->n - off) / 4 / T < nf || (r->n - off) != nf * T * 4) {
+        return 0;
+    }
     *nw = nf * T;
     return off;
 }
@@ -768,9 +854,9 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
     uint32_t version, flags, T, t, nuni, npair, i;
     size_t nf, nw, room, pairs_off;
     uint64_t sum;
-    int rc = SPYTAG_ENOMEM, wth_on = 0, wc_started = 0, pth_on = 0;
+    int rc = SPYTAG_ENOMEM, wth_on = 0, wc_started = 0, pth_on = 0, sparse;
     pthread_t wth, pth;
-    struct weight_copy wc = { NULL, NULL, 0, 0 };
+    struct weight_copy wc = { NULL, 0, NULL, 0, 0, 0, 0 };
     struct pair_build pb = { NULL, 0, 0, NULL, PAIRS_ENOMEM, 0 };
 
     *out = NULL;
@@ -803,8 +889,9 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
     r.n = len - 8;
 
     flags = get_u32(&r);
-    if (flags > 1)
+    if (flags > 3)
         return spytag_fail(err, SPYTAG_EFORMAT, name, 0, "unknown flags");
+    sparse = (flags & 2) != 0;
     {
         spytag_options o;
         spytag_options_init(&o);
@@ -870,14 +957,17 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
         BAD("bad vocabulary size");
     pairs_off = pairs_at(&r, nuni);
     {
-        size_t at = weights_at(&r, pairs_off, nuni, T, &nw);
+        size_t at = weights_at(&r, pairs_off, nuni, T, sparse, &nw);
         if (at) {
             m->w = spytag_big_alloc((nw + SPYTAG_W_PAD) * sizeof *m->w, 0);
             if (!m->w)
                 goto cleanup;
             wc.src = r.p + at;
+            wc.srclen = r.n - at;
             wc.dst = m->w;
             wc.n = nw;
+            wc.T = T;
+            wc.sparse = sparse;
             if (pthread_create(&wth, NULL, copy_weights, &wc) == 0)
                 wth_on = 1;
             else
@@ -949,8 +1039,12 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
         goto cleanup;
     nf = (size_t)nuni + npair;
     nw = nf * T;
-    /* (weights_at found the weights whenever the sizes add up) */
-    if ((nf + nw) * 4 != r.n - r.off || !wc_started)
+    /* (weights_at found the weights whenever the sizes add up; the
+     * decoding of sparse ones checks where they end) */
+    if (!wc_started ||
+        (sparse ? (r.n - r.off) / 4 < nf ||
+                      (r.n - r.off - nf * 4) / ((T + 7) / 8) < nf
+                : (nf + nw) * 4 != r.n - r.off))
         BAD("weights do not match the vocabulary (%zu bytes left, %zu "
             "expected)", r.n - r.off, (nf + nw) * 4);
     v->idf = spytag_big_alloc((nf + 1) * sizeof *v->idf, 0);
@@ -964,8 +1058,10 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
         pthread_join(wth, NULL);
         wth_on = 0;
     }
-    if (wc.bad)
+    if (wc.bad == WEIGHTS_NONFINITE)
         BAD("non-finite weight");
+    if (wc.bad == WEIGHTS_SPARSE)
+        BAD("bad sparse weights");
     memset(m->w + nw, 0, SPYTAG_W_PAD * sizeof *m->w);  /* classify.c reads
                                                            into it */
     *out = m;

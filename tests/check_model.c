@@ -518,6 +518,93 @@ START_TEST(test_bad_fields_behind_checksum)
 }
 END_TEST
 
+/* ---- sparse weights ---------------------------------------------------- */
+
+START_TEST(test_sparse_weights)
+{
+    /* a model whose weights are mostly 0 is written sparse (flags bit 1),
+     * comes back with the same bits (-0.0 included), and is written back
+     * the same; the fixture's own model, nearly all nonzero, stays dense */
+    spytag_model *m = tu_fixture_model(), *back = NULL;
+    size_t T = spytag_model_ntopics(m), nf = spytag_vectorizer_size(&m->vec);
+    size_t i, nnz = 0, n1, n2, B = (T + 7) / 8, at;
+    unsigned char *b1 = NULL, *b2 = NULL, *copy;
+    spytag_error err;
+    uint32_t x;
+
+    ck_assert_int_eq(bytes[12] & 2, 0);              /* dense */
+    for (i = 0; i < nf * T; i++)
+        if (i % 5)
+            m->w[i] = 0.0f;
+    m->w[5] = -0.0f;                  /* stored: its sign is kept */
+    for (i = 0; i < nf * T; i++) {
+        memcpy(&x, &m->w[i], 4);
+        nnz += x != 0;
+    }
+    ck_assert_int_eq(spytag_model_serialize(m, &b1, &n1), SPYTAG_OK);
+    ck_assert_int_eq(b1[12] & 2, 2);                  /* sparse */
+    ck_assert_uint_lt(n1, nbytes);
+    ck_assert_int_eq(load(b1, n1, &back, &err), SPYTAG_OK);
+    {   /* the same weights (in the file's order of the features): as
+         * many stored, the one -0.0 among them */
+        size_t k = 0, neg0 = 0;
+        for (i = 0; i < nf * T; i++) {
+            memcpy(&x, &back->w[i], 4);
+            k += x != 0;
+            neg0 += x == 0x80000000u;
+        }
+        ck_assert_uint_eq(k, nnz);
+        ck_assert_uint_eq(neg0, 1);
+    }
+    ck_assert_int_eq(spytag_model_serialize(back, &b2, &n2), SPYTAG_OK);
+    ck_assert_uint_eq(n1, n2);
+    ck_assert_mem_eq(b1, b2, n1);
+    spytag_model_free(back);
+    back = NULL;
+
+    /* the section: bitmaps and weights, then the checksum */
+    at = n1 - 8 - (nf * B + 4 * nnz);
+    copy = malloc(n1);
+    ck_assert_ptr_nonnull(copy);
+    /* a bit past the last topic */
+    memcpy(copy, b1, n1);
+    copy[at + B - 1] |= (unsigned char)(0x80u);
+    ck_assert(T % 8 != 0 && B == 1);
+    reseal(copy, n1);
+    ck_assert_int_eq(load(copy, n1, &back, &err), SPYTAG_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(err.message, "sparse"));
+    /* a stored weight of +0.0, and one that is not finite */
+    for (i = 0; i < 2; i++) {
+        size_t w0 = at;               /* the first stored weight */
+        memcpy(copy, b1, n1);
+        while (copy[w0] == 0)         /* (T <= 8: one byte a bitmap) */
+            w0 += B;
+        w0 += B;
+        memcpy(copy + w0, i ? "\x00\x00\xc0\x7f" : "\x00\x00\x00\x00", 4);
+        reseal(copy, n1);
+        ck_assert_int_eq(load(copy, n1, &back, &err), SPYTAG_EFORMAT);
+        ck_assert_ptr_nonnull(
+            strstr(err.message, i ? "non-finite" : "sparse"));
+    }
+    /* one weight short (the section ends early) */
+    memcpy(copy, b1, n1);
+    memmove(copy + n1 - 12, copy + n1 - 8, 8);
+    reseal(copy, n1 - 4);
+    ck_assert_int_eq(load(copy, n1 - 4, &back, &err), SPYTAG_EFORMAT);
+    /* a flag this version does not know */
+    memcpy(copy, b1, n1);
+    copy[12] |= 4;
+    reseal(copy, n1);
+    ck_assert_int_eq(load(copy, n1, &back, &err), SPYTAG_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(err.message, "flags"));
+    ck_assert_ptr_null(back);
+    free(copy);
+    free(b1);
+    free(b2);
+    spytag_model_free(m);
+}
+END_TEST
+
 START_TEST(test_resealed_flips_never_crash)
 {
     /* every byte flipped and the checksum recomputed: the structural
@@ -584,6 +671,7 @@ static Suite *model_suite(void)
     tcase_add_test(tc, test_bad_fields_behind_checksum);
     tcase_add_test(tc, test_bad_pairs_behind_checksum);
     tcase_add_test(tc, test_resealed_flips_never_crash);
+    tcase_add_test(tc, test_sparse_weights);
     tcase_set_timeout(tc, 300);
     suite_add_tcase(s, tc);
     return s;
