@@ -84,6 +84,11 @@ void spytag_options_init(spytag_options *o)
  * running them to eps (0.968), 3 passes gave 0.965. */
 #define FOLD_PASSES 5
 
+/* A full model's solver: LIBLINEAR's tolerance on the projected
+ * gradients, and a bound on the passes that the corpora here never reach. */
+#define DCD_EPS 0.1
+#define FULL_PASSES 1000
+
 /* The share of the leave-one-out bound taken as the estimate (see the
  * top of the file). */
 #define LOO_RHO 0.5
@@ -453,6 +458,39 @@ static int problem_build(struct problem_data *p, int solver)
     return 0;
 }
 
+/* The factor by which --balanced raises the cost of topic labels y's
+ * positives among the selected rows (sel NULL: all; 1 without it), in
+ * *wpos.  Returns 0, or, when the selected documents all have the same
+ * label (then the SVM is not needed), the constant decision: +1 when all
+ * are positive, -1 when none is. */
+static int topic_costs(const struct problem_data *p, const unsigned char *y,
+                       const unsigned char *sel, const spytag_options *o,
+                       double *wpos)
+{
+    size_t i, k = 0, npos = 0;
+    *wpos = 1.0;
+    for (i = 0; i < p->n; i++)        /* documents, copies included */
+        if (!sel || sel[i]) {
+            size_t c = p->weight ? p->weight[i] : 1;
+            npos += y[i] ? c : 0;
+            k += c;
+        }
+    if (npos == 0 || npos == k)
+        return npos ? +1 : -1;
+    if (o->balanced) {
+        double r = (double)(k - npos) / (double)npos;
+        *wpos = r > 10.0 ? 10.0 : (r < 1.0 ? 1.0 : r);
+    }
+    return 0;
+}
+
+/* The seed of topic t's full model (its group's, for the dcd solver: that
+ * of the group's first topic); fold f's is this + f + 1. */
+static uint64_t topic_seed(const spytag_options *o, size_t t)
+{
+    return (uint64_t)o->seed * 1000003u + (uint64_t)t * 101u;
+}
+
 /* Trains topic labels y (0/1) on the documents with sel[i] (NULL: all).
  * r2 (nf entries, or NULL; dcd only): the SVM sees the rows scaled by
  * sqrt(r2) and w comes back multiplied by it, for the plain rows.
@@ -467,25 +505,19 @@ static int fit_binary(const struct problem_data *p, const unsigned char *y,
                       double *loo_out, const float *r2, double *w,
                       double *bias)
 {
-    size_t i, k = 0, npos = 0;
+    size_t i, k;
     double *yy = malloc(p->n * sizeof *yy);
     int labels[2] = { +1, -1 };
     double weights[2] = { 1.0, 1.0 };
-    int rc = -1;
+    int rc = -1, one;
 
     if (!yy)
         return -1;
     memset(w, 0, p->nf * sizeof *w);
     *bias = 0.0;
-    for (i = 0; i < p->n; i++)        /* documents, copies included */
-        if (!sel || sel[i]) {
-            size_t c = p->weight ? p->weight[i] : 1;
-            npos += y[i] ? c : 0;
-            k += c;
-        }
-    if (npos == 0 || npos == k) {
+    if ((one = topic_costs(p, y, sel, o, &weights[0])) != 0) {
         /* one class only: a constant decision */
-        *bias = npos ? 1.0 : -1.0;
+        *bias = one;
         for (i = 0; i < p->n; i++) {
             if (alpha_out)
                 alpha_out[i] = 0.0;
@@ -495,14 +527,10 @@ static int fit_binary(const struct problem_data *p, const unsigned char *y,
         free(yy);
         return 0;
     }
-    if (o->balanced) {
-        double r = (double)(k - npos) / (double)npos;
-        weights[0] = r > 10.0 ? 10.0 : (r < 1.0 ? 1.0 : r);
-    }
     if (o->solver == SPYTAG_SOLVER_DCD) {
         double C = o->C > 0 ? o->C : 1.0;
         rc = spytag_dcd_solve(p->rows, p->rowlen, p->n, p->nf, y, sel,
-                              p->weight, r2, C * weights[0], C, 0.1,
+                              p->weight, r2, C * weights[0], C, DCD_EPS,
                               max_passes, seed, alpha_in, alpha_out,
                               LOO_RHO, loo_out, w, bias);
         free(yy);
@@ -513,7 +541,7 @@ static int fit_binary(const struct problem_data *p, const unsigned char *y,
         struct svm_problem sp;
         struct svm_parameter par;
         struct svm_model *m;
-        struct svm_node **xs = malloc(k * sizeof *xs);
+        struct svm_node **xs = malloc((p->n + 1) * sizeof *xs);
         size_t j;
         if (!xs)
             goto cleanup;
@@ -557,7 +585,7 @@ static int fit_binary(const struct problem_data *p, const unsigned char *y,
         struct problem lp;
         struct parameter par;
         struct model *m;
-        struct feature_node **xs = malloc(k * sizeof *xs);
+        struct feature_node **xs = malloc((p->n + 1) * sizeof *xs);
         if (!xs)
             goto cleanup;
         for (i = 0, k = 0; i < p->n; i++)
@@ -718,32 +746,6 @@ struct worker_space {
                                     (all NULL when NB scaling is off) */
 };
 
-/* The costs of topic labels y's positive and negative rows (C, or the
- * positives' raised by --balanced); returns 1 when the selected
- * documents all have the same label (then the SVM is not needed). */
-static int topic_costs(const struct problem_data *p, const unsigned char *y,
-                       const unsigned char *sel, const spytag_options *o,
-                       double *C_pos, double *C_neg)
-{
-    size_t i, k = 0, npos = 0;
-    double C = o->C > 0 ? o->C : 1.0, wpos = 1.0;
-    for (i = 0; i < p->n; i++)        /* documents, copies included */
-        if (!sel || sel[i]) {
-            size_t c = p->weight ? p->weight[i] : 1;
-            npos += y[i] ? c : 0;
-            k += c;
-        }
-    if (npos == 0 || npos == k)
-        return 1;
-    if (o->balanced) {
-        double r = (double)(k - npos) / (double)npos;
-        wpos = r > 10.0 ? 10.0 : (r < 1.0 ? 1.0 : r);
-    }
-    *C_pos = C * wpos;
-    *C_neg = C;
-    return 0;
-}
-
 /* Fold models, thresholds and Platt's sigmoid of topic t, whose full
  * model is in place (bias in m->bias[t]) and whose out-of-fold values
  * (leave-one-out) and dual values are in its lane. */
@@ -757,7 +759,7 @@ static void finish_topic(struct topic_job *job, size_t t, size_t lane,
     size_t i, n = job->n;
     double *oof = ws->oof + lane * n, *alpha = ws->alpha + lane * n;
     const float *r2 = ws->r2 ? ws->r2 + lane * (job->nf + 1) : NULL;
-    uint64_t base = (uint64_t)o->seed * 1000003u + (uint64_t)t * 101u;
+    uint64_t base = topic_seed(o, t);
     /* The full model's dual solution warm-starts the fold models (DCD
      * only), which then need a fraction of the iterations. */
     int warm = o->solver == SPYTAG_SOLVER_DCD;
@@ -838,7 +840,8 @@ static int fit_group(struct topic_job *job, size_t first, size_t K,
         const unsigned char *y = job->Y + t * n;
         double *oof = ws->oof + lane * n, *alpha = ws->alpha + lane * n;
         float *r2 = NULL;
-        double C_pos = 1.0, C_neg = 1.0, b;
+        double wpos, b, C = o->C > 0 ? o->C : 1.0;
+        int one;
         if (job->df) {
             r2 = ws->r2 + lane * (nf + 1);
             nb_ratios(p, y, job->df, job->lq, job->nnz, ws->pos, ws->r);
@@ -846,8 +849,7 @@ static int fit_group(struct topic_job *job, size_t first, size_t K,
                 r2[i] = (float)(ws->r[i] * ws->r[i]);
         }
         if (!dcd) {
-            if (fit_binary(p, y, NULL, o, 1000,
-                           (uint64_t)o->seed * 1000003u + (uint64_t)t * 101u,
+            if (fit_binary(p, y, NULL, o, FULL_PASSES, topic_seed(o, t),
                            NULL, NULL, NULL, r2, ws->w, &b) != 0) {
                 *failed = t;
                 return -1;
@@ -857,9 +859,8 @@ static int fit_group(struct topic_job *job, size_t first, size_t K,
             m->bias[t] = b;
             continue;
         }
-        if (topic_costs(p, y, NULL, o, &C_pos, &C_neg)) {
-            /* one class only: a constant decision */
-            b = y[0] ? 1.0 : -1.0;
+        if ((one = topic_costs(p, y, NULL, o, &wpos)) != 0) {
+            b = one;          /* one class only: a constant decision */
             for (i = 0; i < n; i++) {
                 alpha[i] = 0.0;
                 oof[i] = b;
@@ -872,8 +873,8 @@ static int fit_group(struct topic_job *job, size_t first, size_t K,
         memset(&tp[kb], 0, sizeof tp[kb]);
         tp[kb].y = y;
         tp[kb].scale2 = r2;
-        tp[kb].C_pos = C_pos;
-        tp[kb].C_neg = C_neg;
+        tp[kb].C_pos = C * wpos;
+        tp[kb].C_neg = C;
         tp[kb].alpha_out = alpha;
         tp[kb].loo_out = want_loo ? oof : NULL;
         at[kb++] = lane;
@@ -881,10 +882,8 @@ static int fit_group(struct topic_job *job, size_t first, size_t K,
     if (!kb)
         return 0;
     if (spytag_dcd_solve_block(p->rows, p->rowlen, n, nf, NULL, p->weight,
-                               kb, tp, 0.1, 1000,
-                               (uint64_t)o->seed * 1000003u +
-                                   (uint64_t)first * 101u,
-                               LOO_RHO, ws->wf) != 0)
+                               kb, tp, DCD_EPS, FULL_PASSES,
+                               topic_seed(o, first), LOO_RHO, ws->wf) != 0)
         return -2;
     for (i = 0; i < nf; i++) {
         const float *src = ws->wf + (size_t)p->fmap[i] * (job->df ? 2 * kb
