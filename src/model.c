@@ -381,22 +381,27 @@ static int in_feature_order(const spytag_vectorizer *v)
 
 /* Puts every byte of the model but the checksum into b; SPYTAG_ENOMEM
  * when out of memory (or b failed). */
+/* Whether a sparse model stores weight w: all but +0.0 (-0.0 is stored,
+ * so that a model comes back with the same bits). */
+static int stored_weight(float w)
+{
+    uint32_t x;
+    memcpy(&x, &w, 4);
+    return x != 0;
+}
+
 static int put_model(const spytag_model *m, wbuf *b)
 {
     const spytag_vectorizer *v = &m->vec;
     size_t t, i, nf = spytag_vectorizer_size(v), T = m->ntopics;
     uint32_t *newid = NULL, *order = feature_order(v, &newid);
-
     size_t nnz = 0, B = (T + 7) / 8;
     int sparse;
 
     if (!order)
         return SPYTAG_ENOMEM;
-    for (i = 0; i < nf * T; i++) {   /* +0.0 is the only weight not kept */
-        uint32_t x;
-        memcpy(&x, &m->w[i], 4);
-        nnz += x != 0;
-    }
+    for (i = 0; i < nf * T; i++)
+        nnz += stored_weight(m->w[i]);
     sparse = nf * B + 4 * nnz <= 2 * nf * T;   /* at most half of 4 nf T */
     put(b, MAGIC, 8);
     put_u32(b, FORMAT_VERSION);
@@ -447,12 +452,9 @@ static int put_model(const spytag_model *m, wbuf *b)
         if (sparse) {
             unsigned char bits[(SPYTAG_MAX_TOPICS + 7) / 8];
             memset(bits, 0, B);
-            for (t = 0; t < T; t++) {
-                uint32_t x;
-                memcpy(&x, &wi[t], 4);
-                if (x != 0)
+            for (t = 0; t < T; t++)
+                if (stored_weight(wi[t]))
                     bits[t / 8] |= (unsigned char)(1u << (t % 8));
-            }
             put(b, bits, B);
             for (t = 0; t < T; t++)
                 if (bits[t / 8] >> (t % 8) & 1)

@@ -107,16 +107,15 @@ struct dcd_state {
     int max_passes;
 };
 
-/* x . w over a row for topic t (weights S floats apart), in four partial
- * sums: one chain of
- * additions would wait on the latency of each (four cycles or so) and
- * keep the loads of the weights, cache misses mostly, from overlapping. */
+/* x . w over a row for one topic, whose weights are S floats apart (w
+ * points at its first), in four partial sums: one chain of additions
+ * would wait on the latency of each (four cycles or so) and keep the
+ * loads of the weights, cache misses mostly, from overlapping. */
 static inline double dot_lane(const spytag_feat *x, uint32_t len,
-                              const float *w, size_t S, size_t t)
+                              const float *w, size_t S)
 {
     double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
     uint32_t j;
-    w += t;
     for (j = 0; j + 4 <= len; j += 4) {
         s0 += (double)w[(size_t)x[j].index * S] * x[j].value;
         s1 += (double)w[(size_t)x[j + 1].index * S] * x[j + 1].value;
@@ -176,7 +175,7 @@ static void dot_lanes(const spytag_feat *x, uint32_t len, const float *w,
             dot_lanes_k(x, len, w, k, 2 * k, g, sq);                     \
         break
     if (K == 1 && !sq) {
-        g[0] = dot_lane(x, len, w, S, 0);
+        g[0] = dot_lane(x, len, w, S);
         return;
     }
     switch (K) {
@@ -193,6 +192,19 @@ static void dot_lanes(const spytag_feat *x, uint32_t len, const float *w,
         break;
     }
 #undef LANES
+}
+
+/* The first cache lines of a row visited soon, which the hardware cannot
+ * guess (the order is random). */
+static inline void prefetch_row(const struct dcd_row *row)
+{
+    const char *x = (const char *)row->x;
+    size_t bytes = (size_t)row->len * sizeof *row->x;
+    SPYTAG_PREFETCH(x);
+    if (bytes > 64)
+        SPYTAG_PREFETCH(x + 64);
+    if (bytes > 128)
+        SPYTAG_PREFETCH(x + 128);
 }
 
 static void shuffle(uint32_t *index, size_t n, uint64_t *seed)
@@ -302,17 +314,10 @@ static void full_pass(struct dcd_state *st, uint32_t *order, uint64_t *seed)
         uint32_t r = order[s];
         const struct dcd_row *row = &st->rows[r];
         if (s + 2 < l) {
-            /* the first cache lines of the row two visits ahead, which
-             * the hardware cannot guess (the order is random), and the
-             * records of the visit four ahead, whose row comes next */
-            const struct dcd_row *na = &st->rows[order[s + 2]];
-            const char *ahead = (const char *)na->x;
-            size_t bytes = (size_t)na->len * sizeof *na->x, k;
-            SPYTAG_PREFETCH(ahead);
-            if (bytes > 64)
-                SPYTAG_PREFETCH(ahead + 64);
-            if (bytes > 128)
-                SPYTAG_PREFETCH(ahead + 128);
+            /* the row two visits ahead, and the records of the visit four
+             * ahead, whose row comes next */
+            size_t k;
+            prefetch_row(&st->rows[order[s + 2]]);
             if (s + 4 < l) {
                 const char *c = (const char *)&st->co[(size_t)order[s + 4] * K];
                 SPYTAG_PREFETCH(&st->rows[order[s + 4]]);
@@ -355,22 +360,15 @@ static void active_passes(struct dcd_state *st, size_t t)
         for (s = 0; s < ln->active; s++) {
             uint32_t r = ln->index[s];
             const struct dcd_row *row = &st->rows[r];
-            if (s + 2 < ln->active) {
-                const struct dcd_row *na = &st->rows[ln->index[s + 2]];
-                const char *ahead = (const char *)na->x;
-                size_t bytes = (size_t)na->len * sizeof *na->x;
-                SPYTAG_PREFETCH(ahead);
-                if (bytes > 64)
-                    SPYTAG_PREFETCH(ahead + 64);
-                if (bytes > 128)
-                    SPYTAG_PREFETCH(ahead + 128);
+            if (s + 2 < ln->active) {   /* as in full_pass */
+                prefetch_row(&st->rows[ln->index[s + 2]]);
                 if (s + 4 < ln->active) {
                     SPYTAG_PREFETCH(&st->rows[ln->index[s + 4]]);
                     SPYTAG_PREFETCH(&st->co[(size_t)ln->index[s + 4] * K + t]);
                 }
             }
             if (!visit(st, r, t,
-                       dot_lane(row->x, row->len, st->w + t, st->S, 0))) {
+                       dot_lane(row->x, row->len, st->w + t, st->S))) {
                 ln->index[s--] = ln->index[--ln->active];
             }
         }
