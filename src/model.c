@@ -840,6 +840,9 @@ static char *get_str(rbuf *r, size_t max)
     return s;
 }
 
+/* how many words ahead the load hashes the vocabulary (see below) */
+#define WORDS_AHEAD 16
+
 #define BAD(...) \
     do { \
         rc = spytag_fail(err, SPYTAG_EFORMAT, name, 0, __VA_ARGS__); \
@@ -997,17 +1000,43 @@ int spytag_model_load_buffer(const unsigned char *buf, size_t len,
     v->uni = spytag_strtab_new(room);
     if (!v->uni)
         goto cleanup;
-    for (i = 0; i < nuni; i++) {
-        unsigned l;
-        if (!need(&r, 1))
-            BAD("truncated vocabulary");
-        l = r.p[r.off++];
-        if (l == 0 || l > SPYTAG_MAX_TOKEN_BYTES || !need(&r, l))
-            BAD("bad word %u in the vocabulary", i);
-        if (spytag_strtab_intern(v->uni, (const char *)r.p + r.off, l) !=
-            (int32_t)i)
-            BAD("word %u is repeated in the vocabulary", i);
-        r.off += l;
+    /* (each word's length byte becomes its NUL in the arena) */
+    if (pairs_off && spytag_strtab_reserve(v->uni, nuni, pairs_off - r.off))
+        goto cleanup;
+    {
+        /* The slots of the table are out of the caches: each word is
+         * hashed WORDS_AHEAD words before it is added, and its slot
+         * prefetched.  The look-ahead stops at the first word that is
+         * not whole, which the loop then reports. */
+        uint64_t hash[WORDS_AHEAD];
+        size_t ahead = r.off;
+        uint32_t na = 0;
+        for (i = 0; i < nuni; i++) {
+            unsigned l;
+            for (; na < nuni && na < i + WORDS_AHEAD; na++) {
+                unsigned la;
+                if (ahead >= r.n)
+                    break;
+                la = r.p[ahead];
+                if (la > r.n - ahead - 1)
+                    break;
+                hash[na % WORDS_AHEAD] = spytag_strtab_hash(
+                    (const char *)r.p + ahead + 1, la);
+                spytag_strtab_prefetch(v->uni, hash[na % WORDS_AHEAD]);
+                ahead += 1 + la;
+            }
+            if (!need(&r, 1))
+                BAD("truncated vocabulary");
+            l = r.p[r.off++];
+            if (l == 0 || l > SPYTAG_MAX_TOKEN_BYTES || !need(&r, l))
+                BAD("bad word %u in the vocabulary", i);
+            /* (so word i is whole, and the look-ahead hashed it) */
+            if (spytag_strtab_intern_hashed(v->uni, (const char *)r.p + r.off,
+                                            l, hash[i % WORDS_AHEAD]) !=
+                (int32_t)i)
+                BAD("word %u is repeated in the vocabulary", i);
+            r.off += l;
+        }
     }
     v->nuni = nuni;
     npair = get_u32(&r);

@@ -29,14 +29,18 @@ static size_t pow2_at_least(size_t n)
     return p;
 }
 
+/* n empty slots, written in one pass (a model's table is 8 MB) */
 static struct spytag_strslot *new_slots(size_t n)
 {
-    struct spytag_strslot *s = spytag_big_alloc(n * sizeof *s, 1);
+    struct spytag_strslot *s = spytag_big_alloc(n * sizeof *s, 0);
     size_t i;
     if (!s)
         return NULL;
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
+        s[i].k[0] = s[i].k[1] = s[i].k[2] = 0;
+        s[i].tag = 0;
         s[i].id = -1;
+    }
     return s;
 }
 
@@ -152,13 +156,53 @@ static int grow_slots(spytag_strtab *t)
     return 0;
 }
 
+uint64_t spytag_strtab_hash(const char *s, size_t len)
+{
+    uint64_t k[3];
+    make_key(s, len, k);
+    return key_hash(s, len, k);
+}
+
+int spytag_strtab_reserve(spytag_strtab *t, size_t n, size_t bytes)
+{
+    if (n > SIZE_MAX / sizeof *t->off - t->n ||
+        bytes > SIZE_MAX - t->arena_len)
+        return -1;
+    if (t->n + n > t->cap) {
+        size_t cap = t->n + n;
+        uint64_t *off = realloc(t->off, cap * sizeof *off);
+        uint32_t *ln;
+        if (!off)
+            return -1;
+        t->off = off;
+        ln = realloc(t->len, cap * sizeof *ln);
+        if (!ln)
+            return -1;
+        t->len = ln;
+        t->cap = cap;
+    }
+    if (t->arena_len + bytes > t->arena_cap) {
+        char *a = realloc(t->arena, t->arena_len + bytes);
+        if (!a)
+            return -1;
+        t->arena = a;
+        t->arena_cap = t->arena_len + bytes;
+    }
+    return 0;
+}
+
 int32_t spytag_strtab_intern(spytag_strtab *t, const char *s, size_t len)
 {
-    uint64_t h, k[3];
+    return spytag_strtab_intern_hashed(t, s, len, spytag_strtab_hash(s, len));
+}
+
+int32_t spytag_strtab_intern_hashed(spytag_strtab *t, const char *s,
+                                    size_t len, uint64_t h)
+{
+    uint64_t k[3];
     struct spytag_strslot *sl;
 
     make_key(s, len, k);
-    h = key_hash(s, len, k);
     sl = probe(t, s, len, k, h);
     if (sl->id >= 0)
         return sl->id;

@@ -28,6 +28,15 @@ int32_t spytag_strtab_find(const spytag_strtab *t, const char *s, size_t len);
 #define SPYTAG_STRTAB_INLINE 23
 /* Returns the id of s, adding it when absent; -1 when out of memory. */
 int32_t spytag_strtab_intern(spytag_strtab *t, const char *s, size_t len);
+/* The same, for a caller that hashed s already (spytag_strtab_hash), as
+ * a model's load does a few words ahead, to prefetch their slots. */
+uint64_t spytag_strtab_hash(const char *s, size_t len);
+int32_t spytag_strtab_intern_hashed(spytag_strtab *t, const char *s,
+                                    size_t len, uint64_t h);
+/* Makes room for n more strings of `bytes` bytes in all, their NULs
+ * included, so that that many interns allocate nothing (they still
+ * allocate if there are more); 0, or -1 when out of memory. */
+int spytag_strtab_reserve(spytag_strtab *t, size_t n, size_t bytes);
 size_t spytag_strtab_size(const spytag_strtab *t);
 const char *spytag_strtab_str(const spytag_strtab *t, int32_t id,
                               size_t *len);

@@ -5,6 +5,7 @@
  */
 #include "testutil.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,34 @@ START_TEST(test_strtab_growth)
         ck_assert_str_eq(spytag_strtab_str(t, i, NULL), buf);
     }
     ck_assert_int_eq(spytag_strtab_find(t, "w1", 2), -1);
+    spytag_strtab_free(t);
+}
+END_TEST
+
+START_TEST(test_strtab_reserve_hashed)
+{
+    /* room made for 3 strings of 16 bytes, then a fourth past it; interns
+     * with the hash given agree with plain interns and finds, short keys
+     * and a long one (past the inline bytes) alike */
+    static const char *w[] = { "tiger", "otter", "ox",
+                               "a word much longer than the inline bytes" };
+    spytag_strtab *t = spytag_strtab_new(4);
+    size_t i;
+    ck_assert_int_eq(spytag_strtab_reserve(t, 3, 16), 0);
+    for (i = 0; i < 4; i++)
+        ck_assert_int_eq(spytag_strtab_intern_hashed(
+                             t, w[i], strlen(w[i]),
+                             spytag_strtab_hash(w[i], strlen(w[i]))),
+                         (int)i);
+    for (i = 0; i < 4; i++) {
+        ck_assert_int_eq(spytag_strtab_intern(t, w[i], strlen(w[i])), (int)i);
+        ck_assert_int_eq(spytag_strtab_find(t, w[i], strlen(w[i])), (int)i);
+        ck_assert_str_eq(spytag_strtab_str(t, (int32_t)i, NULL), w[i]);
+    }
+    ck_assert_uint_eq(spytag_strtab_size(t), 4);
+    ck_assert_int_eq(spytag_strtab_reserve(t, SIZE_MAX, 1), -1);
+    ck_assert_int_eq(spytag_strtab_reserve(t, 1, SIZE_MAX), -1);
+    ck_assert_int_eq(spytag_strtab_find(t, "ox", 2), 2);   /* unharmed */
     spytag_strtab_free(t);
 }
 END_TEST
@@ -178,6 +207,7 @@ static Suite *vocab_suite(void)
     tcase_add_test(tc, test_strtab_ids);
     tcase_add_test(tc, test_strtab_lengths);
     tcase_add_test(tc, test_strtab_growth);
+    tcase_add_test(tc, test_strtab_reserve_hashed);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     tc = tcase_create("pairtab");
