@@ -86,7 +86,7 @@ struct settings {
 
 /* One document to tag: a file's text, or a JSON line, which the worker
  * that classifies it parses (so that -j N spreads the parsing too).  The
- * buffers of an item (line, out) are kept from batch to batch. */
+ * buffers of an item (out, scores...) are kept from batch to batch. */
 enum { ITEM_FILE, ITEM_LINE, ITEM_FAILED };
 
 struct item {
@@ -96,8 +96,9 @@ struct item {
     size_t len;
     const char *src;          /* ITEM_LINE, ITEM_FAILED: the file (borrowed) */
     long lineno;
-    char *line;               /* ITEM_LINE: the raw line, NUL-terminated */
-    size_t linelen, linecap;
+    const char *line;         /* ITEM_LINE: the raw line, NUL-terminated,
+                                 in its batch's text (borrowed) */
+    size_t lineoff, linelen;  /* where in the batch's text, how long */
     char *error;              /* why it could not be tagged, or NULL */
     char *report;             /* its stderr message (with the error), or NULL */
     double *scores;
@@ -109,9 +110,11 @@ struct item {
 };
 
 /* Buffers kept for the next item are let go when they grew past this, so
- * that the two batches keep at most 2 x BATCH_ITEMS x 2 x 64 KiB (32 MiB)
- * between them, besides the lines in flight (BATCH_BYTES a batch). */
+ * that the two batches keep at most 2 x BATCH_ITEMS x 64 KiB (32 MiB) of
+ * answers between them, besides the lines in flight (BATCH_BYTES a
+ * batch, whose buffer is let go past KEEP_TEXT_BYTES). */
 #define KEEP_BYTES (64u << 10)
+#define KEEP_TEXT_BYTES (4u << 20)
 
 static void item_clear(struct item *it)
 {
@@ -120,13 +123,9 @@ static void item_clear(struct item *it)
     free(it->error);
     free(it->report);
     it->name = it->text = it->error = it->report = NULL;
-    it->len = it->linelen = 0;
+    it->line = NULL;
+    it->len = it->lineoff = it->linelen = 0;
     it->kind = ITEM_FILE;
-    if (it->linecap > KEEP_BYTES) {
-        free(it->line);
-        it->line = NULL;
-        it->linecap = 0;
-    }
     it->out.n = 0;
     it->out.oom = 0;
     if (it->out.cap > KEEP_BYTES)
@@ -136,7 +135,6 @@ static void item_clear(struct item *it)
 static void item_free(struct item *it)
 {
     item_clear(it);
-    free(it->line);
     cli_buf_free(&it->out);
     free(it->scores);
     free(it->tags);
@@ -323,11 +321,12 @@ struct lines {
     int stream;               /* standard input: flush stdout before read */
 };
 
-/* Reads a line of any length up to SPYTAG_MAX_LINE_BYTES into *buf (NUL
- * added; CR before LF dropped).  Returns its length, -1 at the end, -2 when
- * too long (the line is consumed), -3 when out of memory, -4 on a read
- * error (errno set). */
-static long read_line(struct lines *in, char **buf, size_t *cap)
+/* Reads a line of any length up to SPYTAG_MAX_LINE_BYTES into *buf at
+ * offset at (NUL added; CR before LF dropped), growing *buf (of *cap
+ * bytes) as needed.  Returns its length, -1 at the end, -2 when too long
+ * (the line is consumed), -3 when out of memory, -4 on a read error
+ * (errno set). */
+static long read_line(struct lines *in, char **buf, size_t *cap, size_t at)
 {
     size_t n = 0;
     int toolong = 0, any = 0;
@@ -359,10 +358,10 @@ static long read_line(struct lines *in, char **buf, size_t *cap)
             if (n + k > SPYTAG_MAX_LINE_BYTES) {
                 toolong = 1;
             } else {
-                if (n + k + 2 > *cap) {
+                if (at + n + k + 2 > *cap) {
                     size_t nc = *cap ? *cap : 65536;
                     char *nb;
-                    while (nc < n + k + 2)
+                    while (nc < at + n + k + 2)
                         nc *= 2;
                     nb = realloc(*buf, nc);
                     if (!nb)
@@ -370,7 +369,7 @@ static long read_line(struct lines *in, char **buf, size_t *cap)
                     *buf = nb;
                     *cap = nc;
                 }
-                memcpy(*buf + n, in->chunk + in->pos, k);
+                memcpy(*buf + at + n, in->chunk + in->pos, k);
                 n += k;
             }
         }
@@ -384,16 +383,17 @@ static long read_line(struct lines *in, char **buf, size_t *cap)
         return -1;
     if (toolong)
         return -2;
-    if (n + 1 > *cap) {                /* an empty first line */
-        char *nb = realloc(*buf, 64);
+    if (at + n + 1 > *cap) {           /* an empty line, first at `at` */
+        size_t nc = at + 64;
+        char *nb = realloc(*buf, nc);
         if (!nb)
             return -3;
         *buf = nb;
-        *cap = 64;
+        *cap = nc;
     }
-    if (n && (*buf)[n - 1] == '\r')
+    if (n && (*buf)[at + n - 1] == '\r')
         n--;
-    (*buf)[n] = '\0';
+    (*buf)[at + n] = '\0';
     return (long)n;
 }
 
@@ -455,14 +455,24 @@ static void fail_line(struct item *it, const char *file, long line,
     set_line_error(it, why, more);
 }
 
-/* Produces the next item into *it (cleared, buffers kept); returns 0 at
- * the end of all input. */
-static int next_item(struct reader *r, struct item *it)
+/* The lines of a batch's JSON items, one after another, each with its
+ * NUL: one buffer that the batches keep, so that its pages are touched
+ * once rather than for each item's own buffer, and a worker reads the
+ * lines of a batch from consecutive memory. */
+struct text {
+    char *p;
+    size_t len, cap;
+};
+
+/* Produces the next item into *it (cleared, buffers kept), a JSON line
+ * into tx (it->lineoff; it->line is set once the batch is read, since tx
+ * may move meanwhile); returns 0 at the end of all input. */
+static int next_item(struct reader *r, struct item *it, struct text *tx)
 {
     for (;;) {
         struct source *s;
         if (r->jf) {
-            long n = read_line(r->jf, &it->line, &it->linecap);
+            long n = read_line(r->jf, &tx->p, &tx->cap, tx->len);
             if (n == -1 || n == -4 || n == -3) {
                 if (n == -4) {
                     cli_error("%s:%ld: read error: %s", r->jname, r->jline + 1,
@@ -486,10 +496,12 @@ static int next_item(struct reader *r, struct item *it)
                 fail_line(it, r->jname, r->jline, msg, "; skipped");
                 return 1;
             }
-            if (strspn(it->line, " \t") == (size_t)n)
+            if (strspn(tx->p + tx->len, " \t") == (size_t)n)
                 continue;             /* blank line: not a record */
             it->kind = ITEM_LINE;
+            it->lineoff = tx->len;
             it->linelen = (size_t)n;
+            tx->len += (size_t)n + 1;
             it->src = r->jname;
             it->lineno = r->jline;
             return 1;
@@ -864,6 +876,7 @@ static void process_item(const struct settings *set, struct worker_state *ws,
 /* The items of one batch, and how far the workers are with it. */
 struct batch {
     struct item *items;
+    struct text text;                 /* its JSON lines */
     size_t n;
     size_t next;                      /* its next item to claim */
     size_t done;                      /* items tagged */
@@ -1007,15 +1020,19 @@ static int would_wait(const struct reader *rd)
  * that answers do not wait for lines that have not come yet. */
 static void fill_batch(struct reader *rd, struct batch *b, size_t max)
 {
-    size_t bytes = 0;
+    size_t bytes = 0, k;
+    b->text.len = 0;
     for (b->n = 0; b->n < max && bytes < BATCH_BYTES; b->n++) {
         struct item *it = &b->items[b->n];
         if (b->n > 0 && would_wait(rd))
             break;
-        if (!next_item(rd, it))
+        if (!next_item(rd, it, &b->text))
             break;
         bytes += it->len + it->linelen;
     }
+    for (k = 0; k < b->n; k++)
+        if (b->items[k].kind == ITEM_LINE)
+            b->items[k].line = b->text.p + b->items[k].lineoff;
 }
 
 /* Writes b's answers and reports in order, counts the failed items in
@@ -1038,6 +1055,10 @@ static int write_batch(struct batch *b, size_t *tagged, size_t *done,
     }
     *done += b->n;
     b->n = 0;
+    if (b->text.cap > KEEP_TEXT_BYTES) {
+        free(b->text.p);
+        memset(&b->text, 0, sizeof b->text);
+    }
     if (ferror(stdout))
         return -1;
     cli_progress_update(prog, "classify", *done, 0);
@@ -1276,6 +1297,7 @@ cleanup:
         for (k = 0; k < batch_max; k++)
             item_free(&bt[j].items[k]);
         free(bt[j].items);
+        free(bt[j].text.p);
     }
     if (pool.ws) {
         for (i = 0; i < nws; i++) {
