@@ -163,47 +163,51 @@ uint64_t spytag_strtab_hash(const char *s, size_t len)
     return key_hash(s, len, k);
 }
 
+/* The id arrays (off, len) resized to cap ids, or the arena to cap
+ * bytes; 0, or -1 when out of memory (the table still whole). */
+static int set_id_cap(spytag_strtab *t, size_t cap)
+{
+    uint64_t *off = realloc(t->off, cap * sizeof *off);
+    uint32_t *ln;
+    if (!off)
+        return -1;
+    t->off = off;
+    ln = realloc(t->len, cap * sizeof *ln);
+    if (!ln)
+        return -1;
+    t->len = ln;
+    t->cap = cap;
+    return 0;
+}
+
+static int set_arena_cap(spytag_strtab *t, size_t cap)
+{
+    char *a = realloc(t->arena, cap);
+    if (!a)
+        return -1;
+    t->arena = a;
+    t->arena_cap = cap;
+    return 0;
+}
+
 int spytag_strtab_reserve(spytag_strtab *t, size_t n, size_t bytes)
 {
     if (n > SIZE_MAX / sizeof *t->off - t->n ||
         bytes > SIZE_MAX - t->arena_len)
         return -1;
-    if (t->n + n > t->cap) {
-        size_t cap = t->n + n;
-        uint64_t *off = realloc(t->off, cap * sizeof *off);
-        uint32_t *ln;
-        if (!off)
-            return -1;
-        t->off = off;
-        ln = realloc(t->len, cap * sizeof *ln);
-        if (!ln)
-            return -1;
-        t->len = ln;
-        t->cap = cap;
-    }
-    if (t->arena_len + bytes > t->arena_cap) {
-        char *a = realloc(t->arena, t->arena_len + bytes);
-        if (!a)
-            return -1;
-        t->arena = a;
-        t->arena_cap = t->arena_len + bytes;
-    }
+    if (t->n + n > t->cap && set_id_cap(t, t->n + n) != 0)
+        return -1;
+    if (t->arena_len + bytes > t->arena_cap &&
+        set_arena_cap(t, t->arena_len + bytes) != 0)
+        return -1;
     return 0;
 }
 
-int32_t spytag_strtab_intern(spytag_strtab *t, const char *s, size_t len)
+/* Interns s, whose slot key is k and hash h. */
+static int32_t intern_key(spytag_strtab *t, const char *s, size_t len,
+                          const uint64_t k[3], uint64_t h)
 {
-    return spytag_strtab_intern_hashed(t, s, len, spytag_strtab_hash(s, len));
-}
-
-int32_t spytag_strtab_intern_hashed(spytag_strtab *t, const char *s,
-                                    size_t len, uint64_t h)
-{
-    uint64_t k[3];
-    struct spytag_strslot *sl;
-
-    make_key(s, len, k);
-    sl = probe(t, s, len, k, h);
+    struct spytag_strslot *sl = probe(t, s, len, k, h);
     if (sl->id >= 0)
         return sl->id;
     if (t->n >= SPYTAG_MAX_VOCAB * 4u)
@@ -213,29 +217,14 @@ int32_t spytag_strtab_intern_hashed(spytag_strtab *t, const char *s,
             return -1;
         sl = probe(t, s, len, k, h);
     }
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 64;
-        uint64_t *off = realloc(t->off, cap * sizeof *off);
-        uint32_t *ln;
-        if (!off)
-            return -1;
-        t->off = off;
-        ln = realloc(t->len, cap * sizeof *ln);
-        if (!ln)
-            return -1;
-        t->len = ln;
-        t->cap = cap;
-    }
+    if (t->n == t->cap && set_id_cap(t, t->cap ? t->cap * 2 : 64) != 0)
+        return -1;
     if (t->arena_len + len + 1 > t->arena_cap) {
         size_t cap = t->arena_cap ? t->arena_cap * 2 : 1024;
-        char *a;
         while (cap < t->arena_len + len + 1)
             cap *= 2;
-        a = realloc(t->arena, cap);
-        if (!a)
+        if (set_arena_cap(t, cap) != 0)
             return -1;
-        t->arena = a;
-        t->arena_cap = cap;
     }
     memcpy(t->arena + t->arena_len, s, len);
     t->arena[t->arena_len + len] = '\0';
@@ -249,6 +238,21 @@ int32_t spytag_strtab_intern_hashed(spytag_strtab *t, const char *s,
     sl->tag = (uint32_t)(h >> 32);
     t->n++;
     return (int32_t)(t->n - 1);
+}
+
+int32_t spytag_strtab_intern(spytag_strtab *t, const char *s, size_t len)
+{
+    uint64_t k[3];
+    make_key(s, len, k);
+    return intern_key(t, s, len, k, key_hash(s, len, k));
+}
+
+int32_t spytag_strtab_intern_hashed(spytag_strtab *t, const char *s,
+                                    size_t len, uint64_t h)
+{
+    uint64_t k[3];
+    make_key(s, len, k);
+    return intern_key(t, s, len, k, h);
 }
 
 /* ---- pairs ----------------------------------------------------------------- */
