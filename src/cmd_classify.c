@@ -455,24 +455,16 @@ static void fail_line(struct item *it, const char *file, long line,
     set_line_error(it, why, more);
 }
 
-/* The lines of a batch's JSON items, one after another, each with its
- * NUL: one buffer that the batches keep, so that its pages are touched
- * once rather than for each item's own buffer, and a worker reads the
- * lines of a batch from consecutive memory. */
-struct text {
-    char *p;
-    size_t len, cap;
-};
-
 /* Produces the next item into *it (cleared, buffers kept), a JSON line
- * into tx (it->lineoff; it->line is set once the batch is read, since tx
- * may move meanwhile); returns 0 at the end of all input. */
-static int next_item(struct reader *r, struct item *it, struct text *tx)
+ * at the end of tx, a batch's text (it->lineoff; it->line is set once the
+ * batch is read, since tx may move meanwhile); returns 0 at the end of
+ * all input. */
+static int next_item(struct reader *r, struct item *it, cli_buf *tx)
 {
     for (;;) {
         struct source *s;
         if (r->jf) {
-            long n = read_line(r->jf, &tx->p, &tx->cap, tx->len);
+            long n = read_line(r->jf, &tx->p, &tx->cap, tx->n);
             if (n == -1 || n == -4 || n == -3) {
                 if (n == -4) {
                     cli_error("%s:%ld: read error: %s", r->jname, r->jline + 1,
@@ -496,12 +488,12 @@ static int next_item(struct reader *r, struct item *it, struct text *tx)
                 fail_line(it, r->jname, r->jline, msg, "; skipped");
                 return 1;
             }
-            if (strspn(tx->p + tx->len, " \t") == (size_t)n)
+            if (strspn(tx->p + tx->n, " \t") == (size_t)n)
                 continue;             /* blank line: not a record */
             it->kind = ITEM_LINE;
-            it->lineoff = tx->len;
+            it->lineoff = tx->n;
             it->linelen = (size_t)n;
-            tx->len += (size_t)n + 1;
+            tx->n += (size_t)n + 1;
             it->src = r->jname;
             it->lineno = r->jline;
             return 1;
@@ -876,7 +868,11 @@ static void process_item(const struct settings *set, struct worker_state *ws,
 /* The items of one batch, and how far the workers are with it. */
 struct batch {
     struct item *items;
-    struct text text;                 /* its JSON lines */
+    /* The lines of its JSON items, one after another, each with its NUL:
+     * one buffer, kept from batch to batch, so that its pages are
+     * touched once rather than each item's own, and a worker reads the
+     * lines of a batch from consecutive memory. */
+    cli_buf text;
     size_t n;
     size_t next;                      /* its next item to claim */
     size_t done;                      /* items tagged */
@@ -1021,7 +1017,7 @@ static int would_wait(const struct reader *rd)
 static void fill_batch(struct reader *rd, struct batch *b, size_t max)
 {
     size_t bytes = 0, k;
-    b->text.len = 0;
+    b->text.n = 0;
     for (b->n = 0; b->n < max && bytes < BATCH_BYTES; b->n++) {
         struct item *it = &b->items[b->n];
         if (b->n > 0 && would_wait(rd))
@@ -1055,10 +1051,8 @@ static int write_batch(struct batch *b, size_t *tagged, size_t *done,
     }
     *done += b->n;
     b->n = 0;
-    if (b->text.cap > KEEP_TEXT_BYTES) {
-        free(b->text.p);
-        memset(&b->text, 0, sizeof b->text);
-    }
+    if (b->text.cap > KEEP_TEXT_BYTES)
+        cli_buf_free(&b->text);
     if (ferror(stdout))
         return -1;
     cli_progress_update(prog, "classify", *done, 0);
@@ -1297,7 +1291,7 @@ cleanup:
         for (k = 0; k < batch_max; k++)
             item_free(&bt[j].items[k]);
         free(bt[j].items);
-        free(bt[j].text.p);
+        cli_buf_free(&bt[j].text);
     }
     if (pool.ws) {
         for (i = 0; i < nws; i++) {
