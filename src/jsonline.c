@@ -1,8 +1,8 @@
 /*
  * jsonline.c - see jsonline.h.  Strictness matches the library's jansson
  * settings: invalid UTF-8, lone surrogate escapes, control characters in
- * strings, trailing garbage and duplicate keys (compared byte for byte)
- * are errors; "\u0000" is allowed.
+ * strings, trailing garbage and duplicate keys (compared decoded, so
+ * "te\u0078t" repeats "text") are errors; "\u0000" is allowed.
  */
 #include "jsonline.h"
 
@@ -338,6 +338,46 @@ int jl_key_is(const jl_member *m, const char *k)
     return 0;
 }
 
+/* Decodes the escaped key of m into a new buffer (*out, *olen); -1 when
+ * out of memory.  The key was validated when it was scanned, and its
+ * decoded form is never longer than its escaped one. */
+static int decode_key(const jl_member *m, char **out, size_t *olen)
+{
+    char err[8];
+    scan sc = { (const unsigned char *)m->key - 1, m->key_len + 2, 0, err,
+                sizeof err, 0 };
+    *olen = 0;
+    *out = malloc(m->key_len + 1);
+    if (!*out)
+        return -1;
+    if (string(&sc, *out, olen) != 0) {
+        free(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* 1 when the keys of a and b are the same name, comparing them decoded
+ * where either has an escape ("te\u0078t" is "text"), as jansson does;
+ * -1 when out of memory. */
+static int same_key(const jl_member *a, const jl_member *b)
+{
+    char *da = NULL, *db = NULL;
+    size_t na, nb;
+    int same = -1;
+    if (a->key_len == b->key_len && memcmp(a->key, b->key, a->key_len) == 0)
+        return 1;
+    if (!memchr(a->key, '\\', a->key_len) &&
+        !memchr(b->key, '\\', b->key_len))
+        return 0;
+    if (decode_key(a, &da, &na) == 0 && decode_key(b, &db, &nb) == 0)
+        same = na == nb && memcmp(da, db, na) == 0;
+    free(da);
+    free(db);
+    return same;
+}
+
 static int grow(jl_record *r, size_t need)
 {
     if (need <= r->cap)
@@ -417,18 +457,22 @@ int jl_parse(jl_record *r, const char *line, size_t len, char *err,
                 return -1;
             }
             m->len = (size_t)(line + sc.i - m->start);
-            for (j = 0; j < r->nmembers; j++)
-                if (r->members[j].key_len == m->key_len &&
-                    memcmp(r->members[j].key, m->key, m->key_len) == 0)
+            for (j = 0; j < r->nmembers; j++) {
+                int same = same_key(&r->members[j], m);
+                if (same < 0) {
+                    snprintf(err, errcap, "out of memory");
+                    return -1;
+                }
+                if (same)
                     return fail(&sc, "duplicate key");
-            r->nmembers++;
-            ws(&sc);
-            if (sc.i < sc.n && sc.s[sc.i] == ',') {
-                sc.i++;
-                continue;
             }
-            if (sc.i < sc.n && sc.s[sc.i] == '}') {
-                sc.i++;
+            ws(&sc);
+            /* a member counts (and may pass through to the answer) only
+             * once its value is known to be whole: "12x" is not 12 */
+            if (sc.i < sc.n && (sc.s[sc.i] == ',' || sc.s[sc.i] == '}')) {
+                r->nmembers++;
+                if (sc.s[sc.i++] == ',')
+                    continue;
                 break;
             }
             return fail(&sc, "expected ',' or '}'");

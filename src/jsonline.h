@@ -38,8 +38,9 @@ typedef struct jl_record {
 } jl_record;
 
 /* Parses line[0..len).  Returns 0, or -1 with a reason (lowercase, with
- * the column) in err.  r->buf is reused between calls; free it with
- * jl_record_free. */
+ * the column) in err; after a failure r->members[0..nmembers) are the
+ * members read whole before it (each followed by ',' or '}').  r->buf is
+ * reused between calls; free it with jl_record_free. */
 int jl_parse(jl_record *r, const char *line, size_t len, char *err,
              size_t errcap);
 void jl_record_free(jl_record *r);

@@ -332,6 +332,37 @@ r = json.loads(sys.stdin.read())
 assert r[\"labels\"] == [\"astronomy\"] and \"text\" not in r
 '"
 fi
+# FIXED BUG: the duplicate check compared member names as raw bytes, so
+# a second "te\u0078t" silently replaced "text" (and a second "i\u0064"
+# put two ids in the answer); the library's corpus loader refused both.
+if true; then   # regression test (fixed)
+    printf '%s\n' '{"id": "d1", "text": "telescope", "te\u0078t": "bread oven"}' \
+        '{"id": "d2", "i\u0064": "d3", "text": "telescope"}' >"$TMP/dupesc.jsonl"
+    run_in "$TMP/dupesc.jsonl" "$SPYTAG" classify -m "$M" --jsonl
+    check "regression: --jsonl, a key repeated with an escape is a duplicate key" \
+        all 'status_is 1' 'out_lines 2' 'err_has_fixed "-:1: invalid JSON at column 60: duplicate key"' \
+        'err_has_fixed "-:2: invalid JSON at column 29: duplicate key"' "json_ok '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+assert [r[\"id\"] for r in rows] == [\"d1\", \"d2\"], rows
+assert all(\"duplicate key\" in r[\"error\"] and \"labels\" not in r for r in rows)
+'"
+fi
+# FIXED BUG: a member whose value was cut short by the error ("id":12x,
+# "id":007) passed through to the error answer as a whole one, so the
+# answer named record 12 or 0 instead of the line.
+if true; then   # regression test (fixed)
+    printf '%s\n' '{"id":12x,"text":"x"}' '{"id":007,"text":"x"}' \
+        '{"url":"u","n":0x1,"id":"k","text":"x"}' >"$TMP/halfnum.jsonl"
+    run_in "$TMP/halfnum.jsonl" "$SPYTAG" classify -m "$M" --jsonl
+    check "regression: --jsonl, a value cut short by an error does not pass through" \
+        all 'status_is 1' 'out_lines 3' "json_ok '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+assert [r[\"id\"] for r in rows] == [\"-:1\", \"-:2\", \"-:3\"], rows
+assert rows[2][\"url\"] == \"u\" and \"n\" not in rows[2], rows
+'"
+fi
 printf '{"id": "s1", "url": "u", "labels": ["x"]}\n' >"$TMP/notext.jsonl"
 run_in "$TMP/notext.jsonl" "$SPYTAG" classify -m "$M" --jsonl
 check "--jsonl: a line without text keeps its fields and gets an error" \
