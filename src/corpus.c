@@ -17,7 +17,9 @@
  * 2. A folder without labels.tsv: each sub-folder is a topic and holds its
  *    documents (files directly inside it, in byte order of their names); a
  *    sub-folder named _none holds documents with no topic.  Hidden entries
- *    (".name") and files at the top level are ignored.
+ *    (".name") and files at the top level are ignored; anything in a topic
+ *    folder that is not a document file (a folder, a FIFO, a broken link),
+ *    and a broken link at the top, is an error naming it.
  *
  * 3. A JSON Lines file: one {"id", "labels", "text"} object per line, the
  *    format of the public benchmark sets.  Blank lines are skipped; any
@@ -30,9 +32,11 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_TOPIC_NAME 128
 
@@ -218,25 +222,77 @@ int spytag_corpus_add(spytag_corpus *c, const char *id, const char *text,
 
 /* ---- loading ------------------------------------------------------------ */
 
+int spytag_open_regular(const char *path)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), flags, e;
+
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) != 0) {
+        e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return -2;
+    }
+    flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+        e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+/* fopen(path, "rb") for a regular file only (spytag_open_regular): NULL
+ * with *notreg set when it is something else, NULL with errno set when
+ * it cannot be opened. */
+static FILE *fopen_regular(const char *path, int *notreg)
+{
+    int fd = spytag_open_regular(path), e;
+    FILE *f;
+
+    *notreg = fd == -2;
+    if (fd < 0)
+        return NULL;
+    f = fdopen(fd, "rb");
+    if (!f) {
+        e = errno;
+        close(fd);
+        errno = e;
+    }
+    return f;
+}
+
+/* "not a regular file" or the reason of errno, for fopen_regular. */
+static const char *open_reason(int notreg)
+{
+    return notreg ? "not a regular file" : strerror(errno);
+}
+
 /* Reads a whole regular file into a new NUL-terminated buffer. */
 static int read_file(const char *path, char **out, size_t *outlen,
                      spytag_error *err, const char *where, long line)
 {
-    struct stat st;
     FILE *f;
     char *buf = NULL;
     size_t len = 0, cap = 0;
-    int rc = SPYTAG_OK;
+    int rc = SPYTAG_OK, notreg;
 
     *out = NULL;
-    /* not fopen first: opening a FIFO would wait for a writer forever */
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-        return spytag_fail(err, SPYTAG_EIO, where, line,
-                           "cannot read '%s': not a regular file", path);
-    f = fopen(path, "rb");
+    f = fopen_regular(path, &notreg);
+    if (!f && strcmp(where, path) == 0)
+        return spytag_fail(err, SPYTAG_EIO, path, 0, "cannot open: %s",
+                           open_reason(notreg));
     if (!f)
-        return spytag_fail(err, SPYTAG_EIO, where, line, "cannot open '%s': %s",
-                           path, strerror(errno));
+        return spytag_fail(err, SPYTAG_EIO, where, line, "cannot %s '%s': %s",
+                           notreg ? "read" : "open", path,
+                           open_reason(notreg));
     for (;;) {
         size_t got;
         if (len + 65536 + 1 > cap) {
@@ -337,7 +393,8 @@ static long read_line(FILE *f, char **buf, size_t *cap)
 
 static int load_jsonl(spytag_corpus *c, const char *path, spytag_error *err)
 {
-    FILE *f = fopen(path, "rb");
+    int notreg;
+    FILE *f = fopen_regular(path, &notreg);
     char *line = NULL;
     size_t cap = 0;
     long n, lineno = 0;
@@ -345,7 +402,7 @@ static int load_jsonl(spytag_corpus *c, const char *path, spytag_error *err)
 
     if (!f)
         return spytag_fail(err, SPYTAG_EIO, path, 0, "cannot open: %s",
-                           strerror(errno));
+                           open_reason(notreg));
     while ((n = read_line(f, &line, &cap)) != -1) {
         spytag_record r;
         char idbuf[64];
@@ -420,16 +477,16 @@ static int load_topics_txt(spytag_corpus *c, const char *dir, int *have,
     FILE *f;
     size_t cap = 0;
     long n, lineno = 0;
-    int rc = SPYTAG_OK;
+    int rc = SPYTAG_OK, notreg;
 
     *have = 0;
     if (!path)
         return spytag_fail(err, SPYTAG_ENOMEM, dir, 0, "out of memory");
-    f = fopen(path, "rb");
+    f = fopen_regular(path, &notreg);
     if (!f) {
-        if (errno != ENOENT)
+        if (notreg || errno != ENOENT)
             rc = spytag_fail(err, SPYTAG_EIO, path, 0, "cannot open: %s",
-                             strerror(errno));
+                             open_reason(notreg));
         free(path);
         return rc;
     }
@@ -462,7 +519,7 @@ static int load_labels_tsv(spytag_corpus *c, const char *dir,
     FILE *f = NULL;
     size_t cap = 0, ndocs0 = c->n;
     long n, lineno = 0;
-    int rc = SPYTAG_OK, have_list;
+    int rc = SPYTAG_OK, have_list, notreg = 0;
     spytag_strtab *seen = NULL;
     size_t nlisted;
 
@@ -473,10 +530,14 @@ static int load_labels_tsv(spytag_corpus *c, const char *dir,
         goto cleanup;
     nlisted = spytag_corpus_ntopics(c);
     seen = spytag_strtab_new(1024);
-    f = fopen(path, "rb");
-    if (!f || !seen) {
-        rc = spytag_fail(err, f ? SPYTAG_ENOMEM : SPYTAG_EIO, path, 0,
-                         "cannot open: %s", strerror(errno));
+    if (!seen) {
+        rc = spytag_fail(err, SPYTAG_ENOMEM, path, 0, "out of memory");
+        goto cleanup;
+    }
+    f = fopen_regular(path, &notreg);
+    if (!f) {
+        rc = spytag_fail(err, SPYTAG_EIO, path, 0, "cannot open: %s",
+                         open_reason(notreg));
         goto cleanup;
     }
     while ((n = read_line(f, &line, &cap)) != -1) {
@@ -685,7 +746,13 @@ static int load_topic_dirs(spytag_corpus *c, const char *dir,
             rc = spytag_fail(err, SPYTAG_ENOMEM, dir, 0, "out of memory");
             break;
         }
-        if (stat(sub, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        if (stat(sub, &st) != 0) {
+            rc = spytag_fail(err, SPYTAG_EIO, sub, 0, "cannot open: %s",
+                             strerror(errno));
+            free(sub);
+            break;
+        }
+        if (!S_ISDIR(st.st_mode)) {       /* a file at the top: ignored */
             free(sub);
             continue;
         }
@@ -709,9 +776,13 @@ static int load_topic_dirs(spytag_corpus *c, const char *dir,
                 rc = spytag_fail(err, SPYTAG_ENOMEM, sub, 0, "out of memory");
                 break;
             }
-            if (stat(fp, &st) != 0 || !S_ISREG(st.st_mode)) {
+            /* a topic folder holds documents only: whatever else is in
+             * it (a folder, a FIFO, a broken link) would be lost */
+            if (stat(fp, &st) == 0 && !S_ISREG(st.st_mode)) {
+                rc = spytag_fail(err, SPYTAG_EIO, fp, 0, "not a regular file "
+                                 "(a topic folder holds document files)");
                 free(fp);
-                continue;
+                break;
             }
             rc = read_file(fp, &text, &len, err, fp, 0);
             rel = join_path(tops[t], files[i]);

@@ -1112,18 +1112,22 @@ cleanup:
 
 int spytag_model_load(const char *path, spytag_model **out, spytag_error *err)
 {
-    int fd = open(path, O_RDONLY), rc;
+    int fd = spytag_open_regular(path), rc;
     struct stat st;
     unsigned char *buf = NULL;
     size_t len = 0;
 
     *out = NULL;
+    if (fd == -2)
+        return spytag_fail(err, SPYTAG_EIO, path, 0, "not a regular file");
     if (fd < 0)
         return spytag_fail(err, SPYTAG_EIO, path, 0, "cannot open: %s",
                            strerror(errno));
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) != 0) {
+        rc = spytag_fail(err, SPYTAG_EIO, path, 0, "cannot open: %s",
+                         strerror(errno));
         close(fd);
-        return spytag_fail(err, SPYTAG_EIO, path, 0, "not a regular file");
+        return rc;
     }
     if ((uint64_t)st.st_size > MAX_MODEL_BYTES) {
         close(fd);

@@ -731,6 +731,20 @@ int spytag_vectorizer_fit(spytag_vectorizer *v, const spytag_corpus *c,
         tk[k].tid = (int32_t)i;
         k++;
     }
+    if (k == 0) {
+        /* a model without terms would give every text the same scores */
+        if (o->max_df < 1.0)
+            rc = spytag_fail(err, SPYTAG_EEMPTY, spytag_corpus_source(c), 0,
+                             "no word is in at least %d and at most %.4g%% "
+                             "of the %zu documents (the document-frequency "
+                             "cut-offs)", o->min_df, 100.0 * o->max_df, nsel);
+        else
+            rc = spytag_fail(err, SPYTAG_EEMPTY, spytag_corpus_source(c), 0,
+                             "no word is in at least %d of the %zu documents "
+                             "(the minimum document frequency)", o->min_df,
+                             nsel);
+        goto cleanup;
+    }
     if (k > SPYTAG_MAX_VOCAB) {
         rc = spytag_fail(err, SPYTAG_ELIMIT, spytag_corpus_source(c), 0,
                          "vocabulary of %zu words exceeds the limit of %u",

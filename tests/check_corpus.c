@@ -9,6 +9,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static char *tmp;
 
@@ -451,6 +453,48 @@ START_TEST(test_topic_folders_bad_name)
 }
 END_TEST
 
+/* Whatever in a topic folder is not a document file is an error naming
+ * it, not skipped: a folder, a FIFO (which must not block the walk), a
+ * broken link; and a FIFO given as the corpus or as labels.tsv. */
+START_TEST(test_topic_folders_not_documents)
+{
+    spytag_corpus *c = NULL;
+    spytag_error err;
+    char *p;
+    tu_write_str(tmp, "good/a.txt", "one");
+    tu_write_str(tmp, "good/sub/b.txt", "two");
+    ck_assert_int_eq(load_tmp(NULL, &c, &err), SPYTAG_EIO);
+    ck_assert_ptr_null(c);
+    ck_assert_msg(ends_with(err.file, "/good/sub"), "file '%s'", err.file);
+    ck_assert_ptr_nonnull(strstr(err.message, "not a regular file"));
+    tu_rmtree(p = tu_join(tmp, "good/sub"));
+    free(p);
+    ck_assert_int_eq(mkfifo(p = tu_join(tmp, "good/pipe"), 0600), 0);
+    ck_assert_int_eq(load_tmp(NULL, &c, &err), SPYTAG_EIO);
+    ck_assert_msg(ends_with(err.file, "/good/pipe"), "file '%s'", err.file);
+    ck_assert_int_eq(load_tmp("good/pipe", &c, &err), SPYTAG_EIO);
+    ck_assert_ptr_nonnull(strstr(err.message, "not a regular file"));
+    unlink(p);
+    free(p);
+    ck_assert_int_eq(symlink("no-such-file", p = tu_join(tmp, "good/gone")),
+                     0);
+    ck_assert_int_eq(load_tmp(NULL, &c, &err), SPYTAG_EIO);
+    ck_assert_msg(ends_with(err.file, "/good/gone"), "file '%s'", err.file);
+    unlink(p);
+    free(p);
+    ck_assert_int_eq(load_tmp(NULL, &c, &err), SPYTAG_OK);
+    ck_assert_uint_eq(spytag_corpus_size(c), 1);
+    spytag_corpus_free(c);
+    /* labels.tsv a FIFO */
+    ck_assert_int_eq(mkfifo(p = tu_join(tmp, "labels.tsv"), 0600), 0);
+    ck_assert_int_eq(load_tmp(NULL, &c, &err), SPYTAG_EIO);
+    ck_assert_msg(ends_with(err.file, "/labels.tsv"), "file '%s'", err.file);
+    ck_assert_ptr_nonnull(strstr(err.message, "not a regular file"));
+    unlink(p);
+    free(p);
+}
+END_TEST
+
 /* ---- JSON Lines ----------------------------------------------------------- */
 
 START_TEST(test_jsonl_corpus)
@@ -557,6 +601,7 @@ static Suite *corpus_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_topic_folders);
     tcase_add_test(tc, test_topic_folders_bad_name);
+    tcase_add_test(tc, test_topic_folders_not_documents);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("jsonl");

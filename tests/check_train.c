@@ -693,6 +693,20 @@ START_TEST(test_empty_corpora)
     ck_assert_int_eq(spytag_train(c, &o, &m, &err), SPYTAG_OK);
     ck_assert_int_eq(spytag_model_multiclass(m), 0);   /* needs 2 topics */
     spytag_model_free(m);
+    m = NULL;
+    /* no word in min_df documents: no terms, so no model (one of no terms
+     * would give every text the same scores) */
+    o.min_df = 3;
+    memset(&err, 0, sizeof err);
+    ck_assert_int_eq(spytag_train(c, &o, &m, &err), SPYTAG_EEMPTY);
+    ck_assert_ptr_null(m);
+    ck_assert_msg(strstr(err.message, "no word is in at least 3 of the 2 "
+                                      "documents") != NULL,
+                  "message '%s'", err.message);
+    o.min_df = 1;
+    o.max_df = 0.4;             /* every word is in half of them or more */
+    ck_assert_int_eq(spytag_train(c, &o, &m, &err), SPYTAG_EEMPTY);
+    ck_assert_ptr_nonnull(strstr(err.message, "at most 40% of the 2"));
     spytag_corpus_free(c);
 }
 END_TEST

@@ -166,7 +166,8 @@ check "train --tune-method loo: a model, other than the folds one" \
     all 'status_is 0' 'test -s "$TMP/loo.model"' '! cmp -s "$M" "$TMP/loo.model"'
 run "$SPYTAG" info "$TMP/loo.model"
 check "info names the tuning method" all 'status_is 0' 'out_has "tune-method=loo"'
-run "$SPYTAG" train -q -o "$TMP/j.model" "$DATA/labelled.jsonl"
+# (--min-df 1: in these four documents no word is in two of them)
+run "$SPYTAG" train -q --min-df 1 -o "$TMP/j.model" "$DATA/labelled.jsonl"
 check "train on a .jsonl corpus" all 'status_is 0' 'test -s "$TMP/j.model"'
 run "$SPYTAG" train -o "$TMP/x.model" "$TMP/no-such-corpus"
 check "train on a missing corpus: exit 3, path on stderr" \

@@ -304,9 +304,52 @@ check "train: a line without \"text\" is named FILE:LINE, exit 3, no model" \
     all 'status_is 3' 'err_has "$TMP/train-notext.jsonl:2: missing \"text\""' \
     '[ ! -e "$TMP/no.model" ]'
 { printf '\n'; cat "$DATA/labelled.jsonl"; } >"$TMP/blank-first.jsonl"
-run "$SPYTAG" train -q --tune-folds 0 -o "$TMP/blank.model" "$TMP/blank-first.jsonl"
+run "$SPYTAG" train -q --tune-folds 0 --min-df 1 -o "$TMP/blank.model" "$TMP/blank-first.jsonl"
 check "train: a JSON Lines corpus starting with a blank line (fuzz crash)" \
     all 'status_is 0' '[ -s "$TMP/blank.model" ]'
+# FIXED BUG: a corpus in which no word reached --min-df trained a model of
+# no terms, exit 0; that model tagged every text with every topic.
+if true; then   # regression test (fixed)
+    run "$SPYTAG" train -q -o "$TMP/noterms.model" "$TMP/blank-first.jsonl"
+    check "regression: train with no word in --min-df documents: exit 3, no model" \
+        all 'status_is 3' 'out_empty' \
+        'err_has "blank-first.jsonl: no word is in at least 2 of the 4 documents"' \
+        '[ ! -e "$TMP/noterms.model" ]'
+fi
+# FIXED BUG: a FIFO given as the model, the corpus or labels.tsv was
+# opened with a blocking open(), which waits for a writer forever; a FIFO
+# or a broken link in a topic folder was skipped without a word.
+if true; then   # regression test (fixed)
+    mkfifo "$TMP/fifo"
+    run timeout 20 "$SPYTAG" classify -m "$TMP/fifo" "$DATA/corpus/docs/a01.txt"
+    check "regression: classify -m FIFO: exit 3, 'not a regular file'" \
+        all 'status_is 3' 'out_empty' 'err_has "$TMP/fifo: not a regular file"'
+    run timeout 20 "$SPYTAG" train -o "$TMP/fifo.model" "$TMP/fifo"
+    check "regression: train on a FIFO: exit 3, 'not a regular file', no model" \
+        all 'status_is 3' 'err_has "$TMP/fifo: cannot open: not a regular file"' \
+        '[ ! -e "$TMP/fifo.model" ]'
+    mkdir -p "$TMP/fifolabels"
+    mkfifo "$TMP/fifolabels/labels.tsv"
+    run timeout 20 "$SPYTAG" train -o "$TMP/fifo.model" "$TMP/fifolabels"
+    check "regression: labels.tsv a FIFO: exit 3, named, no model" \
+        all 'status_is 3' 'err_has "$TMP/fifolabels/labels.tsv: cannot open: not a regular file"' \
+        '[ ! -e "$TMP/fifo.model" ]'
+    cp -r "$DATA/folders" "$TMP/folders-fifo"
+    mkfifo "$TMP/folders-fifo/baking/pipe"
+    run timeout 20 "$SPYTAG" train -q --min-df 1 -o "$TMP/fifo.model" "$TMP/folders-fifo"
+    check "regression: a FIFO in a topic folder is an error naming it" \
+        all 'status_is 3' 'err_has "$TMP/folders-fifo/baking/pipe: not a regular file"' \
+        '[ ! -e "$TMP/fifo.model" ]'
+    rm "$TMP/folders-fifo/baking/pipe"
+    ln -s "$TMP/no-such-file" "$TMP/folders-fifo/baking/gone.txt"
+    run timeout 20 "$SPYTAG" train -q --min-df 1 -o "$TMP/fifo.model" "$TMP/folders-fifo"
+    check "regression: a broken link in a topic folder is an error naming it" \
+        all 'status_is 3' 'err_has "$TMP/folders-fifo/baking/gone.txt: cannot open: No such file"' \
+        '[ ! -e "$TMP/fifo.model" ]'
+    rm "$TMP/folders-fifo/baking/gone.txt"
+    run "$SPYTAG" train -q --min-df 1 -o "$TMP/fifo.model" "$TMP/folders-fifo"
+    check "topic folders without them train" all 'status_is 0' '[ -s "$TMP/fifo.model" ]'
+fi
 
 # ---- broken corpora ------------------------------------------------------------
 
