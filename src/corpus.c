@@ -21,9 +21,9 @@
  *    folder that is not a document file (a folder, a FIFO, a broken link),
  *    and a broken link at the top, is an error naming it.
  *
- * 3. A JSON Lines file: one {"id", "labels", "text"} object per line, the
- *    format of the public benchmark sets.  Blank lines are skipped; any
- *    other bad line is an error naming FILE:LINE.
+ * 3. A JSON Lines file (or a pipe of one): one {"id", "labels", "text"}
+ *    object per line, the format of the public benchmark sets.  Blank
+ *    lines are skipped; any other bad line is an error naming FILE:LINE.
  *
  * Topic names are 1 to 128 bytes of printable text without spaces, TABs or
  * commas.  A document file is read whole, up to SPYTAG_MAX_DOC_BYTES.
@@ -393,8 +393,9 @@ static long read_line(FILE *f, char **buf, size_t *cap)
 
 static int load_jsonl(spytag_corpus *c, const char *path, spytag_error *err)
 {
-    int notreg;
-    FILE *f = fopen_regular(path, &notreg);
+    /* a FIFO or a pipe (`spytag train <(zcat c.jsonl.gz)`) is read as a
+     * stream, waiting for its writer as cat(1) does */
+    FILE *f = fopen(path, "rb");
     char *line = NULL;
     size_t cap = 0;
     long n, lineno = 0;
@@ -402,7 +403,7 @@ static int load_jsonl(spytag_corpus *c, const char *path, spytag_error *err)
 
     if (!f)
         return spytag_fail(err, SPYTAG_EIO, path, 0, "cannot open: %s",
-                           open_reason(notreg));
+                           strerror(errno));
     while ((n = read_line(f, &line, &cap)) != -1) {
         spytag_record r;
         char idbuf[64];

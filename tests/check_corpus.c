@@ -455,7 +455,8 @@ END_TEST
 
 /* Whatever in a topic folder is not a document file is an error naming
  * it, not skipped: a folder, a FIFO (which must not block the walk), a
- * broken link; and a FIFO given as the corpus or as labels.tsv. */
+ * broken link; and labels.tsv as a FIFO.  (A .jsonl corpus may be a FIFO:
+ * it is read as a stream.) */
 START_TEST(test_topic_folders_not_documents)
 {
     spytag_corpus *c = NULL;
@@ -472,8 +473,6 @@ START_TEST(test_topic_folders_not_documents)
     ck_assert_int_eq(mkfifo(p = tu_join(tmp, "good/pipe"), 0600), 0);
     ck_assert_int_eq(load_tmp(NULL, &c, &err), SPYTAG_EIO);
     ck_assert_msg(ends_with(err.file, "/good/pipe"), "file '%s'", err.file);
-    ck_assert_int_eq(load_tmp("good/pipe", &c, &err), SPYTAG_EIO);
-    ck_assert_ptr_nonnull(strstr(err.message, "not a regular file"));
     unlink(p);
     free(p);
     ck_assert_int_eq(symlink("no-such-file", p = tu_join(tmp, "good/gone")),
