@@ -63,11 +63,39 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+/* 1 when s is written as a plain decimal number: an optional '-', digits,
+ * and with frac a fraction and an exponent ("2", "-0.5", "1e-3", ".5"):
+ * strtol and strtod take more (leading white space of any kind, '+', hex,
+ * "inf", "nan"), which a command line should not. */
+static int plain_decimal(const char *s, int frac)
+{
+    size_t digits = 0;
+    if (*s == '-')
+        s++;
+    for (; *s >= '0' && *s <= '9'; s++)
+        digits++;
+    if (frac && *s == '.')
+        for (s++; *s >= '0' && *s <= '9'; s++)
+            digits++;
+    if (!digits)
+        return 0;
+    if (frac && (*s == 'e' || *s == 'E')) {
+        s++;
+        if (*s == '-' || *s == '+')
+            s++;
+        if (!(*s >= '0' && *s <= '9'))
+            return 0;
+        while (*s >= '0' && *s <= '9')
+            s++;
+    }
+    return *s == '\0';
+}
+
 int cli_parse_long(const char *s, long lo, long hi, long *out)
 {
     char *end;
     long v;
-    if (!s || !*s || *s == ' ' || *s == '\t')
+    if (!s || !plain_decimal(s, 0))
         return -1;
     errno = 0;
     v = strtol(s, &end, 10);
@@ -81,7 +109,7 @@ int cli_parse_double(const char *s, double lo, double hi, double *out)
 {
     char *end;
     double v;
-    if (!s || !*s || *s == ' ' || *s == '\t')
+    if (!s || !plain_decimal(s, 1))
         return -1;
     errno = 0;
     v = strtod(s, &end);
@@ -91,11 +119,28 @@ int cli_parse_double(const char *s, double lo, double hi, double *out)
     return 0;
 }
 
+/* The training options that take a value, for their messages. */
+static const struct {
+    int c;
+    const char *name, *range;
+} train_values[] = {
+    { 1000, "--ngram", "1 or 2" },
+    { 1001, "--min-df", "1 or more" },
+    { 1002, "--max-df", "above 0, at most 1" },
+    { 1007, "--solver", "dcd, liblinear or libsvm" },
+    { 'C', "--cost", "1e-6 to 1e6" },
+    { 1009, "--tune-folds", "0, or 2 to 20" },
+    { 1015, "--tune-method", "auto, folds or loo" },
+    { 1012, "--seed", "0 or more" },
+    { 'j', "--jobs", "1 to 64" },
+};
+
 int cli_train_option(const char *cmd, int c, const char *arg,
                      spytag_options *o)
 {
     long l;
     double d;
+    size_t k;
     switch (c) {
     case 1000:
         if (cli_parse_long(arg, 1, 2, &l))
@@ -165,8 +210,20 @@ int cli_train_option(const char *cmd, int c, const char *arg,
         return 1;
     }
 bad:
-    cli_usage_error(cmd, "invalid value '%s' for a training option", arg);
+    for (k = 0; train_values[k].c != c; k++)
+        ;
+    cli_usage_error(cmd, "invalid %s '%s' (%s)", train_values[k].name, arg,
+                    train_values[k].range);
     return -1;
+}
+
+int cli_train_check(const char *cmd, const spytag_options *o, int nb_given)
+{
+    if (o->solver != SPYTAG_SOLVER_DCD && o->tune_method == SPYTAG_TUNE_LOO)
+        return cli_usage_error(cmd, "--tune-method loo needs --solver dcd");
+    if (o->solver != SPYTAG_SOLVER_DCD && nb_given)
+        return cli_usage_error(cmd, "--nb needs --solver dcd");
+    return 0;
 }
 
 void cli_train_defaults(spytag_options *o)

@@ -35,7 +35,9 @@ void cli_liberror(const spytag_error *err, int status);
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Strict parsing: the whole string, no overflow, within [lo, hi]. */
+/* Strict parsing: the whole string, a plain decimal number (an optional
+ * '-', digits; for a double a fraction and an exponent too; no white
+ * space, '+', hex, inf or nan), no overflow, within [lo, hi]. */
 int cli_parse_long(const char *s, long lo, long hi, long *out);
 int cli_parse_double(const char *s, double lo, double hi, double *out);
 
@@ -86,6 +88,10 @@ int cli_parse_double(const char *s, double lo, double hi, double *out);
     "  -j, --jobs N       threads (default: all cores); the model is the same\n"
 int cli_train_option(const char *cmd, int c, const char *arg,
                      spytag_options *o);
+/* The checks of training options against each other, once all are read
+ * (nb_given: --nb was the last of --nb and --no-nb given): 0, or a usage
+ * error reported, returning EXIT_USAGE. */
+int cli_train_check(const char *cmd, const spytag_options *o, int nb_given);
 /* spytag_options_init plus the program's defaults (threads = cores). */
 void cli_train_defaults(spytag_options *o);
 

@@ -1092,7 +1092,11 @@ int cmd_classify(int argc, char **argv)
     optind = 1;
     while ((ch = getopt_long(argc, argv, "m:f:j:qh", longopts, NULL)) != -1) {
         switch (ch) {
-        case 'm': model = optarg; break;
+        case 'm':
+            if (!*optarg)
+                return cli_usage_error("classify", "empty --model");
+            model = optarg;
+            break;
         case 'f':
             fmt_given = 1;
             if (strcmp(optarg, "json") == 0)

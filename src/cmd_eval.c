@@ -386,7 +386,7 @@ int cmd_eval(int argc, char **argv)
     struct sweep sw = { 0, 0, 0, NULL, NULL };
     long k = 5;
     int ch, json = 0, quiet = 0, force = 0, rc, code = EXIT_FATAL;
-    int trained_opts = 0;
+    int trained_opts = 0, nb_given = 0, k_given = 0;
     char what[600];
 
     cli_train_defaults(&o);
@@ -398,8 +398,13 @@ int cmd_eval(int argc, char **argv)
             if (cli_parse_long(optarg, 2, 50, &k))
                 return cli_usage_error("eval", "invalid --folds '%s' "
                                        "(2 to 50)", optarg);
+            k_given = 1;
             break;
-        case 'm': model = optarg; break;
+        case 'm':
+            if (!*optarg)
+                return cli_usage_error("eval", "empty --model");
+            model = optarg;
+            break;
         case 'F':
             if (strcmp(optarg, "json") == 0)
                 json = 1;
@@ -427,6 +432,8 @@ int cmd_eval(int argc, char **argv)
             if (r > 0)
                 return cli_usage_error("eval", "unknown option");
             trained_opts = 1;
+            if (ch == 1013 || ch == 1014)
+                nb_given = ch == 1013;
         }
     }
     if (argc - optind != 1)
@@ -435,6 +442,10 @@ int cmd_eval(int argc, char **argv)
     if (model && trained_opts)
         return cli_usage_error("eval", "training settings do not apply to "
                                "-m MODEL");
+    if (model && k_given)
+        return cli_usage_error("eval", "--folds does not apply to -m MODEL");
+    if (cli_train_check("eval", &o, nb_given) != 0)
+        return EXIT_USAGE;
     cli_progress_init(&prog, force, quiet);
     o.progress = cli_progress_cb;
     o.progress_user = &prog;

@@ -49,6 +49,8 @@ int cmd_info(int argc, char **argv)
     }
     if (argc - optind > 1)
         return cli_usage_error("info", "expected at most one MODEL");
+    if (argc - optind == 1 && !*argv[optind])
+        return cli_usage_error("info", "empty MODEL");
     path = cli_model_path(argc - optind == 1 ? argv[optind] : NULL);
     memset(&err, 0, sizeof err);
     rc = spytag_model_load(path, &m, &err);

@@ -36,7 +36,7 @@ int cmd_train(int argc, char **argv)
     spytag_model *m = NULL;
     spytag_error err;
     cli_progress prog;
-    int ch, quiet = 0, force = 0, rc, code = EXIT_FATAL;
+    int ch, quiet = 0, force = 0, rc, code = EXIT_FATAL, nb_given = 0;
     double t0;
 
     cli_train_defaults(&o);
@@ -44,7 +44,11 @@ int cmd_train(int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "o:qhC:j:", longopts, NULL)) != -1) {
         int r;
         switch (ch) {
-        case 'o': out = optarg; break;
+        case 'o':
+            if (!*optarg)
+                return cli_usage_error("train", "empty --output");
+            out = optarg;
+            break;
         case 'q': quiet = 1; break;
         case 'P': force = 1; break;
         case 'h':
@@ -56,11 +60,15 @@ int cmd_train(int argc, char **argv)
                 return EXIT_USAGE;
             if (r > 0)
                 return cli_usage_error("train", "unknown option");
+            if (ch == 1013 || ch == 1014)
+                nb_given = ch == 1013;
         }
     }
     if (argc - optind != 1)
         return cli_usage_error("train", "expected one CORPUS, got %d",
                                argc - optind);
+    if (cli_train_check("train", &o, nb_given) != 0)
+        return EXIT_USAGE;
     cli_progress_init(&prog, force, quiet);
     o.progress = cli_progress_cb;
     o.progress_user = &prog;

@@ -531,6 +531,10 @@ int spytag_model_save(const spytag_model *m, const char *path,
 
     if (!tmp)
         return spytag_fail(err, SPYTAG_ENOMEM, path, 0, "out of memory");
+    if (n == 0) {
+        free(tmp);
+        return spytag_fail(err, SPYTAG_EINVAL, path, 0, "empty model path");
+    }
     {
         /* the rename would replace a device or FIFO (/dev/null as root) */
         struct stat st;
@@ -1112,12 +1116,15 @@ cleanup:
 
 int spytag_model_load(const char *path, spytag_model **out, spytag_error *err)
 {
-    int fd = spytag_open_regular(path), rc;
+    int fd, rc;
     struct stat st;
     unsigned char *buf = NULL;
     size_t len = 0;
 
     *out = NULL;
+    if (!*path)
+        return spytag_fail(err, SPYTAG_EINVAL, path, 0, "empty model path");
+    fd = spytag_open_regular(path);
     if (fd == -2)
         return spytag_fail(err, SPYTAG_EIO, path, 0, "not a regular file");
     if (fd < 0)

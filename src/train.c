@@ -1029,12 +1029,15 @@ int spytag_train_subset(const spytag_corpus *c, const unsigned char *use,
         !(o->max_df > 0.0 && o->max_df <= 1.0) || o->tune_folds < 0 ||
         o->tune_folds == 1 || o->tune_folds > 20 || o->nb < 0 || o->nb > 1 ||
         o->tune_method < SPYTAG_AUTO || o->tune_method > SPYTAG_TUNE_LOO ||
-        (o->tune_method == SPYTAG_TUNE_LOO && o->solver != SPYTAG_SOLVER_DCD) ||
         (o->solver != SPYTAG_SOLVER_LIBLINEAR &&
          o->solver != SPYTAG_SOLVER_LIBSVM &&
          o->solver != SPYTAG_SOLVER_DCD))
         return spytag_fail(err, SPYTAG_EINVAL, src, 0,
                            "invalid training settings");
+    if (o->tune_method == SPYTAG_TUNE_LOO && o->solver != SPYTAG_SOLVER_DCD)
+        return spytag_fail(err, SPYTAG_EINVAL, src, 0, "invalid training "
+                           "settings: the leave-one-out tuning needs the dcd "
+                           "solver");
     T = spytag_corpus_ntopics(c);
     if (T == 0)
         return spytag_fail(err, SPYTAG_EEMPTY, src, 0,

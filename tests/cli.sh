@@ -124,13 +124,35 @@ bad_usage "classify --top 0" "invalid --top" classify --top 0
 bad_usage "classify --bogus" "Try 'spytag classify --help'" classify --bogus
 bad_usage "classify --jsonl with an input" "--jsonl reads standard input" \
     classify --jsonl "$DATA/classify.jsonl"
-bad_usage "train --ngram 3" "invalid value '3'" train --ngram 3 "$DATA/corpus"
-bad_usage "train --min-df -1" "invalid value '-1'" train --min-df -1 "$DATA/corpus"
-bad_usage "train --solver svmlight" "invalid value 'svmlight'" \
+bad_usage "train --ngram 3" "invalid --ngram '3' (1 or 2)" train --ngram 3 "$DATA/corpus"
+bad_usage "train --min-df -1" "invalid --min-df '-1'" train --min-df -1 "$DATA/corpus"
+bad_usage "train --solver svmlight" "invalid --solver 'svmlight'" \
     train --solver svmlight "$DATA/corpus"
-bad_usage "train --tune-folds 1" "invalid value '1'" train --tune-folds 1 "$DATA/corpus"
-bad_usage "train --tune-method cv" "invalid value 'cv'" train --tune-method cv "$DATA/corpus"
-bad_usage "train -C 1e9" "invalid value '1e9'" train -C 1e9 "$DATA/corpus"
+bad_usage "train --tune-folds 1" "invalid --tune-folds '1'" train --tune-folds 1 "$DATA/corpus"
+bad_usage "train --tune-method cv" "invalid --tune-method 'cv'" train --tune-method cv "$DATA/corpus"
+bad_usage "train -C 1e9" "invalid --cost '1e9'" train -C 1e9 "$DATA/corpus"
+# FIXED BUG: numbers were read with strtol/strtod after turning away only
+# a leading space or TAB, so '+2', a newline before the digits, hex
+# ('0x1p-1') and the like were taken.
+bad_usage "regression: classify -j +2" "invalid --jobs '+2'" classify -j +2
+bad_usage "regression: classify -j with a leading newline" "invalid --jobs" classify -j "$(printf '\n2')"
+bad_usage "regression: classify --min-score 0x1p-1" "invalid --min-score '0x1p-1'" \
+    classify --min-score 0x1p-1
+bad_usage "regression: classify --top with a leading tab" "invalid --top" classify --top "$(printf '\t1')"
+bad_usage "regression: train -C 0x1p0" "invalid --cost '0x1p0'" train -C 0x1p0 "$DATA/corpus"
+bad_usage "regression: train --seed +7" "invalid --seed '+7'" train --seed +7 "$DATA/corpus"
+# FIXED BUG: options that cannot go together were taken without a word
+# (--nb with another solver; -k with -m), or refused late with exit 3 and
+# no reason (--tune-method loo with another solver); an empty path was
+# only found out after training, in a message that named no file.
+bad_usage "regression: train --solver libsvm --nb" "--nb needs --solver dcd" \
+    train --solver libsvm --nb "$DATA/corpus"
+bad_usage "regression: eval -m MODEL -k 3" "--folds does not apply to -m MODEL" \
+    eval -m "$SHIPPED" -k 3 "$DATA/testset"
+bad_usage "regression: train -o ''" "empty --output" train -o '' "$DATA/corpus"
+bad_usage "regression: classify -m ''" "empty --model" classify -m '' "$DATA/corpus"
+bad_usage "regression: eval -m ''" "empty --model" eval -m '' "$DATA/testset"
+bad_usage "regression: info ''" "empty MODEL" info ''
 bad_usage "train without a corpus" "expected one CORPUS" train
 bad_usage "eval -k 1" "invalid --folds '1'" eval -k 1 "$DATA/corpus"
 bad_usage "eval --format xml" "invalid --format 'xml'" eval --format xml "$DATA/corpus"
@@ -155,12 +177,16 @@ run "$SPYTAG" train -q -j 1 -o "$TMP/j1.model" "$DATA/corpus"
 run "$SPYTAG" train -q -j 3 -o "$TMP/j3.model" "$DATA/corpus"
 check "train -j 1 and -j 3: byte-identical models" \
     all 'status_is 0' 'cmp -s "$TMP/j1.model" "$TMP/j3.model"' 'cmp -s "$M" "$TMP/j3.model"'
-bad_usage "train -j 0" "invalid value '0'" train -j 0 "$DATA/corpus"
+bad_usage "train -j 0" "invalid --jobs '0'" train -j 0 "$DATA/corpus"
 run "$SPYTAG" train -q --solver liblinear -o "$TMP/ll.model" "$DATA/corpus"
 check "train --solver liblinear" all 'status_is 0' 'test -s "$TMP/ll.model"'
 run "$SPYTAG" train -q --solver liblinear --tune-method loo -o "$TMP/x.model" "$DATA/corpus"
-check "train --tune-method loo with liblinear: exit 3, says why" \
-    all 'status_is 3' 'err_has "invalid training settings"' '! test -e "$TMP/x.model"'
+check "train --tune-method loo with liblinear: a usage error that says why" \
+    all 'status_is 2' 'err_has_fixed "--tune-method loo needs --solver dcd"' '! test -e "$TMP/x.model"'
+run "$SPYTAG" train -q --solver libsvm --nb --no-nb -o "$TMP/x.model" "$DATA/corpus"
+check "train --solver libsvm --nb --no-nb: the last one counts" \
+    all 'status_is 0' 'test -s "$TMP/x.model"'
+rm -f "$TMP/x.model"
 run "$SPYTAG" train -q --tune-method loo -o "$TMP/loo.model" "$DATA/corpus"
 check "train --tune-method loo: a model, other than the folds one" \
     all 'status_is 0' 'test -s "$TMP/loo.model"' '! cmp -s "$M" "$TMP/loo.model"'
