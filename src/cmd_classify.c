@@ -145,9 +145,15 @@ static void item_free(struct item *it)
 
 /* ---- input sources ------------------------------------------------------ */
 
+/* An input, or one that failed as the inputs were listed (a missing file,
+ * a broken link, a folder that cannot be read), which becomes a failed
+ * item in its place, so that its message and its JSON answer come in
+ * input order. */
 struct source {
     char *path;               /* "-" for standard input */
     int jsonl;
+    char *error;              /* why it failed (the JSON answer), or NULL */
+    char *report;             /* its stderr message, or NULL */
 };
 
 struct sources {
@@ -168,7 +174,26 @@ static int add_source(struct sources *s, const char *path, int jsonl)
     if (!(s->v[s->n].path = strdup(path)))
         return -1;
     s->v[s->n].jsonl = jsonl;
+    s->v[s->n].error = s->v[s->n].report = NULL;
     s->n++;
+    return 0;
+}
+
+/* Adds a failed input: path, why it failed, and its message ("FMT" with
+ * the path and why).  0, or -1 when out of memory. */
+static int add_failed(struct sources *s, const char *path, const char *why,
+                      const char *fmt)
+{
+    struct source *v;
+    size_t n = strlen(fmt) + strlen(path) + strlen(why) + 1;
+    if (add_source(s, path, 0) != 0)
+        return -1;
+    v = &s->v[s->n - 1];
+    v->error = strdup(why);
+    v->report = malloc(n);
+    if (!v->error || !v->report)
+        return -1;
+    snprintf(v->report, n, fmt, path, why);
     return 0;
 }
 
@@ -184,9 +209,9 @@ static int cmp_name(const void *a, const void *b)
 }
 
 /* Adds the regular files below dir, recursively, in sorted order.  Broken
- * links and unreadable entries are reported and counted in *failed;
- * FIFOs, sockets and devices are skipped with a warning. */
-static int walk(struct sources *s, const char *dir, int *failed, int depth)
+ * links and unreadable entries become failed inputs (add_failed); FIFOs,
+ * sockets and devices are skipped with a warning. */
+static int walk(struct sources *s, const char *dir, int depth)
 {
     DIR *d;
     struct dirent *e;
@@ -194,17 +219,13 @@ static int walk(struct sources *s, const char *dir, int *failed, int depth)
     size_t n = 0, cap = 0, i;
     int rc = 0;
 
-    if (depth > 64) {
-        cli_error("'%s': folders nested too deeply; skipped", dir);
-        (*failed)++;
-        return 0;
-    }
+    if (depth > 64)
+        return add_failed(s, dir, "folders nested too deeply",
+                          "'%s': %s; skipped");
     d = opendir(dir);
-    if (!d) {
-        cli_error("cannot open folder '%s': %s", dir, strerror(errno));
-        (*failed)++;
-        return 0;
-    }
+    if (!d)
+        return add_failed(s, dir, strerror(errno),
+                          "cannot open folder '%s': %s");
     while ((e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
@@ -238,18 +259,17 @@ static int walk(struct sources *s, const char *dir, int *failed, int depth)
         snprintf(p, len, "%s%s%s", dir,
                  dir[strlen(dir) - 1] == '/' ? "" : "/", names[i]);
         if (lstat(p, &st) != 0) {
-            cli_error("cannot open '%s': %s", p, strerror(errno));
-            (*failed)++;
+            rc = add_failed(s, p, strerror(errno), "cannot open '%s': %s");
         } else if (S_ISLNK(st.st_mode) && stat(p, &st) != 0) {
-            cli_error("cannot open '%s': %s (broken link)", p,
-                      strerror(errno));
-            (*failed)++;
+            char why[300];
+            snprintf(why, sizeof why, "%s (broken link)", strerror(errno));
+            rc = add_failed(s, p, why, "cannot open '%s': %s");
         } else if (S_ISDIR(st.st_mode)) {
             struct stat lst;
             if (lstat(p, &lst) == 0 && S_ISLNK(lst.st_mode))
                 cli_warn("skipping '%s': link to a folder", p);
             else
-                rc = walk(s, p, failed, depth + 1);
+                rc = walk(s, p, depth + 1);
         } else if (S_ISREG(st.st_mode)) {
             rc = add_source(s, p, ends_with(p, ".jsonl"));
         } else {
@@ -405,7 +425,6 @@ struct reader {
     struct lines *jf;         /* open JSON Lines source, or NULL */
     const char *jname;
     long jline;
-    int failed;               /* inputs that failed before becoming items */
 };
 
 static void out_of_memory(void)
@@ -455,6 +474,30 @@ static void fail_line(struct item *it, const char *file, long line,
     set_line_error(it, why, more);
 }
 
+/* Makes it a failed input named path: why for its JSON answer, report
+ * for stderr. */
+static void fail_input(struct item *it, const char *path, const char *why,
+                       const char *report)
+{
+    it->kind = ITEM_FAILED;
+    it->name = xstrdup(path);
+    it->error = xstrdup(why);
+    it->report = xstrdup(report);
+}
+
+/* The same for a file that open() refused (errno). */
+static void fail_open(struct item *it, const char *path)
+{
+    const char *why = strerror(errno);
+    size_t n = strlen(path) + strlen(why) + 32;
+    char *msg = malloc(n);
+    if (!msg)
+        out_of_memory();
+    snprintf(msg, n, "cannot open '%s': %s", path, why);
+    fail_input(it, path, why, msg);
+    free(msg);
+}
+
 /* Produces the next item into *it (cleared, buffers kept), a JSON line
  * at the end of tx, a batch's text (it->lineoff; it->line is set once the
  * batch is read, since tx may move meanwhile); returns 0 at the end of
@@ -466,19 +509,20 @@ static int next_item(struct reader *r, struct item *it, cli_buf *tx)
         if (r->jf) {
             long n = read_line(r->jf, &tx->p, &tx->cap, tx->n);
             if (n == -1 || n == -4 || n == -3) {
-                if (n == -4) {
-                    cli_error("%s:%ld: read error: %s", r->jname, r->jline + 1,
-                              strerror(errno));
-                    r->failed++;
-                } else if (n == -3) {
-                    cli_error("%s:%ld: out of memory", r->jname, r->jline + 1);
-                    r->failed++;
-                }
+                /* the end of the file; or the rest of it is lost, and a
+                 * failed item takes the place of the line not read */
+                char why[300];
+                snprintf(why, sizeof why, "%s%s", n == -4 ? "read error: " : "",
+                         n == -4 ? strerror(errno) : "out of memory");
                 if (r->jf->fd != STDIN_FILENO)
                     close(r->jf->fd);
                 free(r->jf);
                 r->jf = NULL;
-                continue;
+                if (n == -1)
+                    continue;
+                fail_line(it, r->jname, r->jline + 1, why,
+                          "; the rest of the file is skipped");
+                return 1;
             }
             r->jline++;
             if (n == -2) {
@@ -501,13 +545,16 @@ static int next_item(struct reader *r, struct item *it, cli_buf *tx)
         if (r->next >= r->src->n)
             return 0;
         s = &r->src->v[r->next++];
+        if (s->error) {
+            fail_input(it, s->path, s->error, s->report);
+            return 1;
+        }
         if (s->jsonl) {
             int fd = strcmp(s->path, "-") == 0 ? STDIN_FILENO
                                                : open(s->path, O_RDONLY);
             if (fd < 0) {
-                cli_error("cannot open '%s': %s", s->path, strerror(errno));
-                r->failed++;
-                continue;
+                fail_open(it, s->path);
+                return 1;
             }
             r->jf = calloc(1, sizeof *r->jf);
             if (!r->jf)
@@ -522,9 +569,8 @@ static int next_item(struct reader *r, struct item *it, cli_buf *tx)
                                                : open(s->path, O_RDONLY);
             int e;
             if (fd < 0) {
-                cli_error("cannot open '%s': %s", s->path, strerror(errno));
-                r->failed++;
-                continue;
+                fail_open(it, s->path);
+                return 1;
             }
             e = read_all(fd, &it->text, &it->len);
             if (fd != STDIN_FILENO)
@@ -1079,7 +1125,7 @@ int cmd_classify(int argc, char **argv)
     const char *model = NULL;
     long jobs = 1;
     int ch, jsonl = 0, fmt_given = 0, quiet = 0, force = 0, rc, i;
-    int code = EXIT_FATAL, walk_failed = 0, nws = 0;
+    int code = EXIT_FATAL, nws = 0;
     size_t done = 0, tagged = 0, k, batch_max = 0;
     struct worker_arg wa[MAX_JOBS];
 
@@ -1170,10 +1216,10 @@ int cmd_classify(int argc, char **argv)
             if (add_source(&src, "-", jsonl) != 0)
                 goto oom;
         } else if (stat(p, &st) != 0) {
-            cli_error("cannot open '%s': %s", p, strerror(errno));
-            walk_failed++;
+            if (add_failed(&src, p, strerror(errno), "cannot open '%s': %s"))
+                goto oom;
         } else if (S_ISDIR(st.st_mode)) {
-            if (walk(&src, p, &walk_failed, 0) != 0)
+            if (walk(&src, p, 0) != 0)
                 goto oom;
         } else if (add_source(&src, p, ends_with(p, ".jsonl")) != 0) {
             goto oom;
@@ -1273,7 +1319,6 @@ int cmd_classify(int argc, char **argv)
         cur ^= 1;
     }
     cli_progress_done(&prog);
-    failed += rd.failed + walk_failed;
     code = failed ? EXIT_SOME_FAILED : EXIT_OK;
     if (failed)
         cli_error("%d input%s failed; %zu document%s tagged", failed,
@@ -1310,8 +1355,11 @@ cleanup:
         pthread_cond_destroy(&pool.work);
         pthread_cond_destroy(&pool.done);
     }
-    for (k = 0; k < src.n; k++)
+    for (k = 0; k < src.n; k++) {
         free(src.v[k].path);
+        free(src.v[k].error);
+        free(src.v[k].report);
+    }
     free(src.v);
     if (rd.jf) {
         if (rd.jf->fd != STDIN_FILENO)

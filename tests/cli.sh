@@ -422,6 +422,35 @@ run "$SPYTAG" classify -m "$M" "$T/t1.txt" "$TMP/missing.txt" "$T/t2.txt"
 check "a missing input among good ones: exit 1, the others tagged" \
     all 'status_is 1' "col_is 1 '$T/t1.txt;$T/t2.txt'" \
     "err_has_fixed \"cannot open '$TMP/missing.txt'\"" 'err_has "1 input failed; 2 documents tagged"'
+# FIXED BUG: an input missing when the inputs were listed (a missing file,
+# a broken link in a folder) was reported at once, before the answers and
+# out of input order, and with -f json it got no answer line, while a
+# file too large to read got both in its place.
+if true; then   # regression test (fixed)
+    truncate -s 300M "$TMP/huge.txt"
+    mkdir -p "$TMP/linkdir"
+    ln -sf "$TMP/no-such-file" "$TMP/linkdir/gone.txt"
+    cp "$T/t1.txt" "$TMP/linkdir/z.txt"
+    for j in 1 3; do
+        run "$SPYTAG" classify -m "$M" -f json -j $j "$TMP/huge.txt" "$TMP/missing.txt" \
+            "$T/t1.txt" "$TMP/linkdir"
+        cp "$OUT" "$TMP/failed-json.$j"
+        cp "$ERR" "$TMP/failed-err.$j"
+        check "regression: -f json -j $j, failed inputs answered and reported in input order" \
+            all 'status_is 1' 'out_lines 5' "json_ok '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+ids = [r[\"id\"].rsplit(\"/\", 1)[-1] for r in rows]
+assert ids == [\"huge.txt\", \"missing.txt\", \"t1.txt\", \"gone.txt\", \"z.txt\"], ids
+assert [\"error\" in r for r in rows] == [True, True, False, True, False], rows
+assert rows[3][\"error\"].endswith(\"(broken link)\"), rows[3]
+'" "[ \"\$(sed -n 's/^spytag: .*\\(huge.txt\\|missing.txt\\|gone.txt\\).*/\\1/p' \"\$ERR\" | paste -s -d ' ' -)\" = 'huge.txt missing.txt gone.txt' ]" \
+            'err_has "3 inputs failed; 2 documents tagged"'
+    done
+    check "regression: failed inputs, -j 1 and -j 3 give the same bytes" \
+        all 'cmp -s "$TMP/failed-json.1" "$TMP/failed-json.3"' 'cmp -s "$TMP/failed-err.1" "$TMP/failed-err.3"'
+    rm -f "$TMP/huge.txt"
+fi
 
 # corrupt models: a flipped byte, an empty file, a missing file
 cp "$M" "$TMP/corrupt.model"
