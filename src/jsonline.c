@@ -359,17 +359,16 @@ static int decode_key(const jl_member *m, char **out, size_t *olen)
 }
 
 /* 1 when the keys of a and b are the same name, comparing them decoded
- * where either has an escape ("te\u0078t" is "text"), as jansson does;
- * -1 when out of memory. */
-static int same_key(const jl_member *a, const jl_member *b)
+ * where either has an escape (esc: a's or b's key has a backslash;
+ * "te\u0078t" is "text"), as jansson does; -1 when out of memory. */
+static int same_key(const jl_member *a, const jl_member *b, int esc)
 {
     char *da = NULL, *db = NULL;
     size_t na, nb;
     int same = -1;
     if (a->key_len == b->key_len && memcmp(a->key, b->key, a->key_len) == 0)
         return 1;
-    if (!memchr(a->key, '\\', a->key_len) &&
-        !memchr(b->key, '\\', b->key_len))
+    if (!esc)
         return 0;
     if (decode_key(a, &da, &na) == 0 && decode_key(b, &db, &nb) == 0)
         same = na == nb && memcmp(da, db, na) == 0;
@@ -401,6 +400,7 @@ int jl_parse(jl_record *r, const char *line, size_t len, char *err,
 {
     scan sc = { (const unsigned char *)line, len, 0, err, errcap, 0 };
     size_t k, j, used = 0, text_off = (size_t)-1, id_off = (size_t)-1;
+    unsigned char esc[JL_MAX_MEMBERS];   /* the member's key has a backslash */
 
     r->nmembers = 0;
     r->id = r->text = NULL;
@@ -457,8 +457,10 @@ int jl_parse(jl_record *r, const char *line, size_t len, char *err,
                 return -1;
             }
             m->len = (size_t)(line + sc.i - m->start);
+            esc[r->nmembers] = memchr(m->key, '\\', m->key_len) != NULL;
             for (j = 0; j < r->nmembers; j++) {
-                int same = same_key(&r->members[j], m);
+                int same = same_key(&r->members[j], m,
+                                    esc[j] | esc[r->nmembers]);
                 if (same < 0) {
                     snprintf(err, errcap, "out of memory");
                     return -1;
