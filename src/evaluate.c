@@ -164,13 +164,25 @@ int spytag_cross_validate(const spytag_corpus *c, const spytag_options *o,
     for (f = 0; f < k; f++) {
         spytag_model *m = NULL;
         spytag_classifier *cl;
-        for (d = 0; d < n; d++)
+        size_t ntrain = 0;
+        for (d = 0; d < n; d++) {
             use[d] = fold[d] != f;
+            ntrain += use[d];
+        }
         if (o->progress)
             o->progress(o->progress_user, "fold", (size_t)f, (size_t)k);
         rc = spytag_train_subset(c, use, o, &m, err);
-        if (rc != SPYTAG_OK)
+        if (rc != SPYTAG_OK) {
+            /* say that it was a fold's training set, not the corpus */
+            if (err) {
+                char why[sizeof err->message];
+                snprintf(why, sizeof why, "%s", err->message);
+                snprintf(err->message, sizeof err->message,
+                         "fold %d of %d (training on %zu of the %zu "
+                         "documents): %.400s", f + 1, k, ntrain, n, why);
+            }
             goto cleanup;
+        }
         rc = SPYTAG_ENOMEM;
         cl = spytag_classifier_new(m);
         if (!cl) {

@@ -2,7 +2,8 @@
  * jsonline.c - see jsonline.h.  Strictness matches the library's jansson
  * settings: invalid UTF-8, lone surrogate escapes, control characters in
  * strings, trailing garbage and duplicate keys (compared decoded, so
- * "te\u0078t" repeats "text") are errors; "\u0000" is allowed.
+ * "te\u0078t" repeats "text") are errors; "\u0000" is allowed in values
+ * but not in keys.
  */
 #include "jsonline.h"
 
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -338,45 +340,6 @@ int jl_key_is(const jl_member *m, const char *k)
     return 0;
 }
 
-/* Decodes the escaped key of m into a new buffer (*out, *olen); -1 when
- * out of memory.  The key was validated when it was scanned, and its
- * decoded form is never longer than its escaped one. */
-static int decode_key(const jl_member *m, char **out, size_t *olen)
-{
-    char err[8];
-    scan sc = { (const unsigned char *)m->key - 1, m->key_len + 2, 0, err,
-                sizeof err, 0 };
-    *olen = 0;
-    *out = malloc(m->key_len + 1);
-    if (!*out)
-        return -1;
-    if (string(&sc, *out, olen) != 0) {
-        free(*out);
-        *out = NULL;
-        return -1;
-    }
-    return 0;
-}
-
-/* 1 when the keys of a and b are the same name, comparing them decoded
- * where either has an escape (esc: a's or b's key has a backslash;
- * "te\u0078t" is "text"), as jansson does; -1 when out of memory. */
-static int same_key(const jl_member *a, const jl_member *b, int esc)
-{
-    char *da = NULL, *db = NULL;
-    size_t na, nb;
-    int same = -1;
-    if (a->key_len == b->key_len && memcmp(a->key, b->key, a->key_len) == 0)
-        return 1;
-    if (!esc)
-        return 0;
-    if (decode_key(a, &da, &na) == 0 && decode_key(b, &db, &nb) == 0)
-        same = na == nb && memcmp(da, db, na) == 0;
-    free(da);
-    free(db);
-    return same;
-}
-
 static int grow(jl_record *r, size_t need)
 {
     if (need <= r->cap)
@@ -400,7 +363,14 @@ int jl_parse(jl_record *r, const char *line, size_t len, char *err,
 {
     scan sc = { (const unsigned char *)line, len, 0, err, errcap, 0 };
     size_t k, j, used = 0, text_off = (size_t)-1, id_off = (size_t)-1;
-    unsigned char esc[JL_MAX_MEMBERS];   /* the member's key has a backslash */
+    /* each member's key decoded (in r->buf at koff when it had escapes,
+     * else the raw bytes), its length and its hash: keys are compared
+     * decoded, as jansson does ("te\u0078t" is "text"), and each is
+     * decoded and hashed once, so that the duplicate check stays linear in
+     * the line's bytes */
+    size_t koff[JL_MAX_MEMBERS], klen[JL_MAX_MEMBERS];
+    unsigned char kesc[JL_MAX_MEMBERS];
+    uint64_t khash[JL_MAX_MEMBERS];
 
     r->nmembers = 0;
     r->id = r->text = NULL;
@@ -416,7 +386,9 @@ int jl_parse(jl_record *r, const char *line, size_t len, char *err,
     } else {
         for (;;) {
             jl_member *m;
-            size_t kstart;
+            size_t kstart, kn;
+            const char *key;
+            int is_text, is_id;
             ws(&sc);
             if (r->nmembers == JL_MAX_MEMBERS)
                 return fail(&sc, "too many members");
@@ -429,15 +401,36 @@ int jl_parse(jl_record *r, const char *line, size_t len, char *err,
             m->start = line + kstart;
             m->key = line + kstart + 1;
             m->key_len = sc.i - kstart - 2;
+            kn = r->nmembers;
+            kesc[kn] = memchr(m->key, '\\', m->key_len) != NULL;
+            if (kesc[kn]) {
+                scan ks = { (const unsigned char *)m->key - 1,
+                            m->key_len + 2, 0, err, errcap, 0 };
+                if (grow(r, used + m->key_len + 1) != 0) {
+                    snprintf(err, errcap, "out of memory");
+                    return -1;
+                }
+                klen[kn] = 0;
+                if (string(&ks, r->buf + used, &klen[kn]) != 0)
+                    return fail(&sc, "bad key");     /* (scanned before) */
+                koff[kn] = used;
+                used += klen[kn];
+                if (memchr(r->buf + koff[kn], '\0', klen[kn]))
+                    return fail(&sc, "NUL byte in object key not supported");
+            } else {
+                klen[kn] = m->key_len;
+            }
+            key = kesc[kn] ? r->buf + koff[kn] : m->key;
+            khash[kn] = XXH3_64bits(key, klen[kn]);
+            is_text = klen[kn] == 4 && memcmp(key, "text", 4) == 0;
+            is_id = klen[kn] == 2 && memcmp(key, "id", 2) == 0;
             ws(&sc);
             if (sc.i >= sc.n || sc.s[sc.i] != ':')
                 return fail(&sc, "expected ':'");
             sc.i++;
             ws(&sc);
-            if (sc.i < sc.n && sc.s[sc.i] == '"' &&
-                (jl_key_is(m, "text") || jl_key_is(m, "id"))) {
+            if (sc.i < sc.n && sc.s[sc.i] == '"' && (is_text || is_id)) {
                 /* decode while validating: one pass over the text */
-                int is_text = m->key[0] == 't';
                 size_t vlen = 0;
                 if (grow(r, used + (sc.n - sc.i) + 1) != 0) {
                     snprintf(err, errcap, "out of memory");
@@ -457,17 +450,12 @@ int jl_parse(jl_record *r, const char *line, size_t len, char *err,
                 return -1;
             }
             m->len = (size_t)(line + sc.i - m->start);
-            esc[r->nmembers] = memchr(m->key, '\\', m->key_len) != NULL;
-            for (j = 0; j < r->nmembers; j++) {
-                int same = same_key(&r->members[j], m,
-                                    esc[j] | esc[r->nmembers]);
-                if (same < 0) {
-                    snprintf(err, errcap, "out of memory");
-                    return -1;
-                }
-                if (same)
+            key = kesc[kn] ? r->buf + koff[kn] : m->key;
+            for (j = 0; j < kn; j++)
+                if (khash[j] == khash[kn] && klen[j] == klen[kn] &&
+                    memcmp(kesc[j] ? r->buf + koff[j] : r->members[j].key,
+                           key, klen[kn]) == 0)
                     return fail(&sc, "duplicate key");
-            }
             ws(&sc);
             /* a member counts (and may pass through to the answer) only
              * once its value is known to be whole: "12x" is not 12 */

@@ -212,6 +212,15 @@ START_TEST(test_cross_validation_refused)
     ck_assert_int_eq(spytag_cross_validate(c, &o, 3, &ev, &err),
                      SPYTAG_EINVAL);
     ck_assert_ptr_null(ev);
+    /* and a fold's failure says that it was a fold's training set */
+    o.min_df = 100;
+    ck_assert_int_eq(spytag_cross_validate(c, &o, 3, &ev, &err),
+                     SPYTAG_EEMPTY);
+    ck_assert_ptr_null(ev);
+    ck_assert_msg(strncmp(err.message, "fold 1 of 3 (training on ", 25) == 0 &&
+                  strstr(err.message, "of the 22 documents): no word is in "
+                                      "at least 100 of the ") != NULL,
+                  "message '%s'", err.message);
     spytag_corpus_free(c);
 }
 END_TEST

@@ -375,6 +375,22 @@ assert [r[\"id\"] for r in rows] == [\"d1\", \"d2\"], rows
 assert all(\"duplicate key\" in r[\"error\"] and \"labels\" not in r for r in rows)
 '"
 fi
+# FIXED BUG: a "text" key whose first letter was escaped ("\u0074ext")
+# was not taken for the text (the reader looked at the raw first byte):
+# 'must be a string'; and a NUL in a key ("k\u0000") was taken, which the
+# library's loader (jansson) refuses.
+if true; then   # regression test (fixed)
+    printf '%s\n' '{"id":"e1","\u0074ext":"telescope observatory astronomers"}' \
+        '{"id":"e2","text":"telescope","k\u0000":1}' >"$TMP/esckey.jsonl"
+    run_in "$TMP/esckey.jsonl" "$SPYTAG" classify -m "$M" --jsonl
+    check "regression: --jsonl, \"\\u0074ext\" is the text; a NUL in a key is refused" \
+        all 'status_is 1' 'out_lines 2' 'err_has_fixed "-:2: invalid JSON at column 40: NUL byte in object key not supported"' "json_ok '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+assert rows[0][\"labels\"] == [\"astronomy\"] and \"error\" not in rows[0], rows
+assert rows[1][\"id\"] == \"e2\" and \"labels\" not in rows[1], rows
+'"
+fi
 # FIXED BUG: a member whose value was cut short by the error ("id":12x,
 # "id":007) passed through to the error answer as a whole one, so the
 # answer named record 12 or 0 instead of the line.
