@@ -178,15 +178,25 @@ int spytag_corpus_add(spytag_corpus *c, const char *id, const char *text,
                       size_t len, const char *const *labels, size_t nlabels)
 {
     struct doc d;
-    size_t i, k = 0;
+    size_t i, j, k = 0, fresh = 0;
     int rc;
 
     if (!c || (!text && len) || (!labels && nlabels))
         return SPYTAG_EINVAL;
     memset(&d, 0, sizeof d);
-    for (i = 0; i < nlabels; i++)
-        if ((rc = spytag_corpus_add_topic(c, labels[i])) != SPYTAG_OK)
-            return rc;
+    /* every label is checked before any is added, so that a document
+     * refused leaves no topic of its own behind */
+    for (i = 0; i < nlabels; i++) {
+        if (!valid_topic(labels[i]))
+            return SPYTAG_EINVAL;
+        if (spytag_strtab_find(c->topic_tab, labels[i], strlen(labels[i])) >= 0)
+            continue;
+        for (j = 0; j < i && strcmp(labels[j], labels[i]) != 0; j++)
+            ;
+        fresh += j == i;
+    }
+    if (spytag_strtab_size(c->topic_tab) + fresh > SPYTAG_MAX_TOPICS)
+        return SPYTAG_ELIMIT;
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 256;
         struct doc *docs = realloc(c->docs, cap * sizeof *docs);
@@ -204,6 +214,13 @@ int spytag_corpus_add(spytag_corpus *c, const char *id, const char *text,
         free(d.topics);
         return SPYTAG_ENOMEM;
     }
+    for (i = 0; i < nlabels; i++)
+        if ((rc = spytag_corpus_add_topic(c, labels[i])) != SPYTAG_OK) {
+            free(d.id);
+            free(d.text);
+            free(d.topics);
+            return rc;
+        }
     if (len)
         memcpy(d.text, text, len);
     d.text[len] = '\0';
@@ -221,6 +238,19 @@ int spytag_corpus_add(spytag_corpus *c, const char *id, const char *text,
 }
 
 /* ---- loading ------------------------------------------------------------ */
+
+/* Fills err for a document that spytag_corpus_add refused with rc, and
+ * returns the status to give (EFORMAT for a bad topic name). */
+static int add_refused(spytag_error *err, int rc, const char *file, long line)
+{
+    if (rc == SPYTAG_EINVAL)
+        return spytag_fail(err, SPYTAG_EFORMAT, file, line,
+                           "invalid topic name");
+    if (rc == SPYTAG_ELIMIT)
+        return spytag_fail(err, rc, file, line, "more than %u topics",
+                           (unsigned)SPYTAG_MAX_TOPICS);
+    return spytag_fail(err, rc, file, line, "%s", spytag_strerror(rc));
+}
 
 int spytag_open_regular(const char *path)
 {
@@ -437,11 +467,8 @@ static int load_jsonl(spytag_corpus *c, const char *path, spytag_error *err)
         snprintf(idbuf, sizeof idbuf, "%ld", lineno);
         rc = spytag_corpus_add(c, r.id ? r.id : idbuf, r.text, r.text_len,
                                (const char *const *)r.labels, r.nlabels);
-        if (rc == SPYTAG_EINVAL)
-            rc = spytag_fail(err, SPYTAG_EFORMAT, path, lineno,
-                             "invalid topic name");
-        else if (rc != SPYTAG_OK)
-            spytag_fail(err, rc, path, lineno, "%s", spytag_strerror(rc));
+        if (rc != SPYTAG_OK)
+            rc = add_refused(err, rc, path, lineno);
         spytag_record_clear(&r);
         if (rc != SPYTAG_OK)
             goto cleanup;
@@ -627,7 +654,7 @@ static int load_labels_tsv(spytag_corpus *c, const char *dir,
                                nl);
         free(text);
         if (rc != SPYTAG_OK) {
-            spytag_fail(err, rc, path, lineno, "%s", spytag_strerror(rc));
+            rc = add_refused(err, rc, path, lineno);
             goto cleanup;
         }
         (void)i;
@@ -785,14 +812,15 @@ static int load_topic_dirs(spytag_corpus *c, const char *dir,
                 free(fp);
                 break;
             }
-            rc = read_file(fp, &text, &len, err, fp, 0);
+            rc = read_file(fp, &text, &len, err, fp, 0);   /* (err filled) */
             rel = join_path(tops[t], files[i]);
             if (rc == SPYTAG_OK && !rel)
-                rc = SPYTAG_ENOMEM;
-            if (rc == SPYTAG_OK)
+                rc = spytag_fail(err, SPYTAG_ENOMEM, fp, 0, "out of memory");
+            if (rc == SPYTAG_OK) {
                 rc = spytag_corpus_add(c, rel, text, len, &lab, none ? 0 : 1);
-            if (rc != SPYTAG_OK && rc != SPYTAG_EIO && rc != SPYTAG_ELIMIT)
-                spytag_fail(err, rc, fp, 0, "%s", spytag_strerror(rc));
+                if (rc != SPYTAG_OK)
+                    rc = add_refused(err, rc, fp, 0);
+            }
             free(rel);
             free(text);
             free(fp);

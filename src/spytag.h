@@ -90,7 +90,7 @@ typedef void (*spytag_progress_fn)(void *user, const char *stage,
 
 typedef struct spytag_options {
     /* tokenizer */
-    int stopwords;        /* 1: drop English stop words */
+    int stopwords;        /* 1: drop English stop words (0 or 1) */
     int stem;             /* 1: Snowball English stemming (libstemmer) */
     /* TF-IDF */
     int ngram_max;        /* 1: words; 2: words and adjacent word pairs */
@@ -98,8 +98,9 @@ typedef struct spytag_options {
     double max_df;        /* drop terms found in more than this fraction */
     /* training */
     int solver;           /* SPYTAG_SOLVER_DCD, _LIBLINEAR or _LIBSVM */
-    double C;             /* SVM cost; <= 0 picks it by cross-validation */
-    int balanced;         /* 1: weight positives by n_neg / n_pos (capped) */
+    double C;             /* SVM cost, > 0 (default 1) */
+    int balanced;         /* 1: weight positives by n_neg / n_pos (capped);
+                             these flags are 0 or 1, else EINVAL */
     int nb;               /* 1: each topic's SVM sees every feature scaled
                              by its damped naive Bayes log-count ratio for
                              that topic (NBSVM); the stored weights include

@@ -528,7 +528,7 @@ static int fit_binary(const struct problem_data *p, const unsigned char *y,
         return 0;
     }
     if (o->solver == SPYTAG_SOLVER_DCD) {
-        double C = o->C > 0 ? o->C : 1.0;
+        double C = o->C;
         rc = spytag_dcd_solve(p->rows, p->rowlen, p->n, p->nf, y, sel,
                               p->weight, r2, C * weights[0], C, DCD_EPS,
                               max_passes, seed, alpha_in, alpha_out,
@@ -556,7 +556,7 @@ static int fit_binary(const struct problem_data *p, const unsigned char *y,
         memset(&par, 0, sizeof par);
         par.svm_type = C_SVC;
         par.kernel_type = LINEAR;
-        par.C = o->C > 0 ? o->C : 1.0;
+        par.C = o->C;
         par.eps = 1e-3;
         par.cache_size = 200;
         par.shrinking = 1;
@@ -601,7 +601,7 @@ static int fit_binary(const struct problem_data *p, const unsigned char *y,
         memset(&par, 0, sizeof par);
         par.solver_type = L2R_L2LOSS_SVC_DUAL;
         par.eps = 0.1;
-        par.C = o->C > 0 ? o->C : 1.0;
+        par.C = o->C;
         par.nr_weight = o->balanced ? 2 : 0;
         par.weight_label = labels;
         par.weight = weights;
@@ -840,7 +840,7 @@ static int fit_group(struct topic_job *job, size_t first, size_t K,
         const unsigned char *y = job->Y + t * n;
         double *oof = ws->oof + lane * n, *alpha = ws->alpha + lane * n;
         float *r2 = NULL;
-        double wpos, b, C = o->C > 0 ? o->C : 1.0;
+        double wpos, b, C = o->C;
         int one;
         if (job->df) {
             r2 = ws->r2 + lane * (nf + 1);
@@ -1026,6 +1026,10 @@ int spytag_train_subset(const spytag_corpus *c, const unsigned char *use,
     *out = NULL;
     src = c ? spytag_corpus_source(c) : "";
     if (!c || !o || o->ngram_max < 1 || o->ngram_max > 2 || o->min_df < 1 ||
+        (o->stem != 0 && o->stem != 1) ||
+        (o->stopwords != 0 && o->stopwords != 1) ||
+        (o->balanced != 0 && o->balanced != 1) ||
+        !(o->C > 0.0 && o->C <= 1e300) ||
         !(o->max_df > 0.0 && o->max_df <= 1.0) || o->tune_folds < 0 ||
         o->tune_folds == 1 || o->tune_folds > 20 || o->nb < 0 || o->nb > 1 ||
         o->tune_method < SPYTAG_AUTO || o->tune_method > SPYTAG_TUNE_LOO ||

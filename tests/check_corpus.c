@@ -148,6 +148,34 @@ START_TEST(test_topic_limit)
 }
 END_TEST
 
+/* FIXED BUG: spytag_corpus_add registered the labels before a bad one,
+ * so a refused document left its topics behind (and training then failed:
+ * "topic 'alpha' has no positive document"). */
+START_TEST(test_add_refused_leaves_no_topic)
+{
+    spytag_corpus *c = spytag_corpus_new();
+    const char *bad[] = { "alpha", "bad topic" };
+    const char *two[] = { "beta", "gamma" };
+    char name[32];
+    int i;
+    ck_assert_int_eq(spytag_corpus_add(c, "d1", "x", 1, bad, 2),
+                     SPYTAG_EINVAL);
+    ck_assert_uint_eq(spytag_corpus_ntopics(c), 0);
+    ck_assert_uint_eq(spytag_corpus_size(c), 0);
+    /* at the topic limit, a document with two new topics adds neither */
+    for (i = 0; i < SPYTAG_MAX_TOPICS - 1; i++) {
+        snprintf(name, sizeof name, "t%d", i);
+        ck_assert_int_eq(spytag_corpus_add_topic(c, name), SPYTAG_OK);
+    }
+    ck_assert_int_eq(spytag_corpus_add(c, "d2", "x", 1, two, 2),
+                     SPYTAG_ELIMIT);
+    ck_assert_uint_eq(spytag_corpus_ntopics(c), SPYTAG_MAX_TOPICS - 1);
+    ck_assert_int_eq(spytag_corpus_add(c, "d3", "x", 1, two, 1), SPYTAG_OK);
+    ck_assert_uint_eq(spytag_corpus_ntopics(c), SPYTAG_MAX_TOPICS);
+    spytag_corpus_free(c);
+}
+END_TEST
+
 /* ---- labels.tsv --------------------------------------------------------- */
 
 START_TEST(test_load_fixture)
@@ -615,6 +643,7 @@ static Suite *corpus_suite(void)
         tcase_add_test(tc, test_topics_txt_unused_topic);
         tcase_add_test(tc, test_jsonl_bad_topic);
         tcase_add_test(tc, test_empty_folders);
+        tcase_add_test(tc, test_add_refused_leaves_no_topic);
         suite_add_tcase(s, tc);
     }
     return s;

@@ -792,7 +792,7 @@ START_TEST(test_bad_settings)
     spytag_options o;
     spytag_error err;
     int i;
-    for (i = 0; i < 11; i++) {
+    for (i = 0; i < 17; i++) {
         spytag_options_init(&o);
         switch (i) {
         case 0: o.ngram_max = 3; break;
@@ -809,6 +809,16 @@ START_TEST(test_bad_settings)
             o.tune_method = SPYTAG_TUNE_LOO;
             o.solver = SPYTAG_SOLVER_LIBLINEAR;
             break;
+        /* FIXED BUG: these were taken; stem or stopwords 2 wrote a model
+         * that spytag_model_load refused ("bad settings block"), and C <= 0
+         * trained with C = 1 while the header promised a choice by
+         * cross-validation */
+        case 11: o.stem = 2; break;
+        case 12: o.stopwords = -1; break;
+        case 13: o.balanced = 9; break;
+        case 14: o.C = 0.0; break;
+        case 15: o.C = -1.0; break;
+        case 16: o.C = NAN; break;
         }
         ck_assert_msg(spytag_train(c, &o, &m, &err) == SPYTAG_EINVAL,
                       "setting %d accepted", i);

@@ -89,6 +89,15 @@ if command -v nm >/dev/null; then
         >"$tmp/symbols"
     check "libspytag exports only spytag_ names" \
         test -s "$tmp/symbols" -a -z "$(grep -v '^spytag_' "$tmp/symbols")"
+    # FIXED BUG: spytag_eval_micro_f1 and _macro_f1 were declared in
+    # spytag.h but missing from libspytag.sym, so a program calling them
+    # did not link.  Every function the header declares must be exported.
+    sed -n 's/^[a-z].*[ *]\(spytag_[a-z0-9_]*\)(.*/\1/p' "$includedir/spytag.h" |
+        sort -u >"$tmp/declared"
+    sort -u "$tmp/symbols" >"$tmp/exported"
+    check "every function spytag.h declares is exported ($(wc -l <"$tmp/declared") of them)" \
+        test -s "$tmp/declared" -a -z "$(comm -23 "$tmp/declared" "$tmp/exported")" ||
+        comm -23 "$tmp/declared" "$tmp/exported" | sed 's/^/#   not exported: /'
 fi
 
 # The installed program, without -m and without SPYTAG_MODEL, uses the
