@@ -41,8 +41,9 @@ static const char usage_text[] =
     "  -f, --format FMT    tsv (default): name<TAB>topics<TAB>topic=score...\n"
     "                      json: one {\"id\", \"labels\", \"scores\"} per line\n"
     "      --jsonl         read standard input as JSON Lines and write JSON\n"
-    "                      Lines (a stream filter: fields other than \"text\"\n"
-    "                      pass through; a bad line gets an \"error\" field)\n"
+    "                      Lines (a stream filter: fields pass through but\n"
+    "                      \"text\" and our labels, scores, explain, error;\n"
+    "                      a bad line gets an \"error\" field)\n"
     "  -j, --jobs N        classify with N threads (default 1)\n"
     "      --min-score X   assign the topics whose score is at least X\n"
     "                      (default: the thresholds tuned at training)\n"
@@ -610,16 +611,11 @@ static void classify_item(const struct settings *set, spytag_classifier *cl,
 {
     size_t T = set->T, t;
     spytag_classify(cl, text, len, it->scores, NULL, it->tags);
-    if (set->min_score >= 0) {
-        if (spytag_model_multiclass(set->m)) {
-            for (t = 0; t < T; t++)
-                if (it->tags[t] && it->scores[t] < set->min_score)
-                    it->tags[t] = 0;
-        } else {
-            for (t = 0; t < T; t++)
-                it->tags[t] = it->scores[t] >= set->min_score;
-        }
-    }
+    /* --min-score replaces the model's choice, a multi-class model's
+     * single best topic included, as the help says (--top 1 keeps one) */
+    if (set->min_score >= 0)
+        for (t = 0; t < T; t++)
+            it->tags[t] = it->scores[t] >= set->min_score;
     if (set->top > 0) {
         size_t kept = 0;
         for (;;) {          /* keep the `top` best-scored tags */
@@ -744,9 +740,18 @@ static void write_tsv(cli_buf *b, const struct settings *set,
             for (size_t k = 0; k < it->ex_n[t]; k++) {
                 const char *term = spytag_model_term(
                     set->m, it->ex_feat[t * set->explain + k], buf, sizeof buf);
+                const char *sp = strchr(term, ' ');
                 if (k)
                     cli_buf_putc(b, ',');
-                cli_buf_puts(b, term);
+                if (sp) {
+                    /* a word pair: "word_word", since a space separates
+                     * the topics of this column (no token holds a '_') */
+                    cli_buf_put(b, term, (size_t)(sp - term));
+                    cli_buf_putc(b, '_');
+                    cli_buf_puts(b, sp + 1);
+                } else {
+                    cli_buf_puts(b, term);
+                }
                 snprintf(num, sizeof num, "=%.4f",
                          it->ex_val[t * set->explain + k]);
                 cli_buf_puts(b, num);

@@ -248,7 +248,31 @@ run "$SPYTAG" classify -m "$M" --min-score 0.999 "$T/t5.txt"
 check "classify --min-score 0.999 drops the tags" all 'status_is 0' 'col_is 2 ""'
 run "$SPYTAG" classify -m "$M" --explain=2 "$T/t1.txt"
 check "classify --explain: a column of topic:term=weight" \
-    all 'status_is 0' 'out_has "	astronomy:[a-z ]*=[0-9.]*,[a-z ]*=[0-9.]*$"'
+    all 'status_is 0' 'out_has "	astronomy:[a-z_]*=[0-9.]*,[a-z_]*=[0-9.]*$"'
+# FIXED BUG: a word pair was written "trade secrets" in the TSV explain
+# column, whose topics are separated by spaces, so the column could not
+# be split; pairs are now "trade_secrets".
+if true; then   # regression test (fixed)
+    printf 'The telecom operator said trade secrets were stolen by a competitor over the 5G network of Huawei.\n' >"$TMP/pairs.txt"
+    run "$SPYTAG" classify -m "$SHIPPED" --explain=4 "$TMP/pairs.txt"
+    check "regression: --explain TSV: space-separated topic groups, pairs joined by _" \
+        all 'status_is 0' 'out_has "_"' \
+        '[ -z "$(cut -f 4 "$OUT" | tr " " "\n" | grep -v -E "^[a-z0-9-]+:[a-z0-9_]+=[0-9.]+(,[a-z0-9_]+=[0-9.]+)*$")" ]' \
+        '[ "$(cut -f 2 "$OUT" | tr , "\n" | sort)" = "$(cut -f 4 "$OUT" | tr " " "\n" | cut -d: -f1 | sort)" ]'
+fi
+# FIXED BUG: --min-score on a multi-class model only filtered its one best
+# topic, while the help says it assigns every topic scoring at least X.
+if true; then   # regression test (fixed)
+    run "$SPYTAG" train -q --multi-class -o "$TMP/mc.model" "$DATA/corpus"
+    run "$SPYTAG" classify -m "$TMP/mc.model" "$T/t5.txt"
+    check "a multi-class model assigns its best topic" all 'status_is 0' 'col_is 2 astronomy'
+    run "$SPYTAG" classify -m "$TMP/mc.model" --min-score 0.5 "$T/t5.txt"
+    check "regression: --min-score on a multi-class model assigns every topic reaching it" \
+        all 'status_is 0' 'col_is 2 astronomy,sailing'
+    run "$SPYTAG" classify -m "$TMP/mc.model" --min-score 0.5 --top 1 "$T/t5.txt"
+    check "--min-score with --top 1 on a multi-class model: the best topic" \
+        all 'status_is 0' 'col_is 2 astronomy'
+fi
 
 run "$SPYTAG" classify -m "$M" --format json "$T"
 check "classify --format json: id, labels, scores for each file" \

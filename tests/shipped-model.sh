@@ -20,6 +20,14 @@ check "training corpus/ succeeds" test -s "$tmp/fresh.model"
 check "models/spytag.model equals a fresh training of corpus/ (run 'make model')" \
     cmp -s "$tmp/fresh.model" "$top_srcdir/models/spytag.model"
 
+# FIXED BUG: the README's "The first command prints" line had gone stale
+# (cyber-espionage=0.0094 where the shipped model gives 0.0091).
+readme_line=$(awk '/^The first command prints:/ { f = 1; next } f && /^examples\/article.txt\t/ { print; exit }' \
+    "$top_srcdir/README.md")
+actual=$(cd "$top_srcdir" && "$spytag" classify -m models/spytag.model examples/article.txt)
+check "the README's output of the first command is what the shipped model prints" \
+    test -n "$readme_line" -a "$readme_line" = "$actual"
+
 labels="$top_srcdir/corpus/labels.tsv"
 count() { awk -F'\t' -v t="$1" '{n=split($2,a," "); for(i=1;i<=n;i++) if(a[i]==t) c++} END{print c+0}' "$labels"; }
 check "corpus has at least 300 articles" test "$(grep -c . "$labels")" -ge 300
