@@ -77,5 +77,20 @@ check "the bad line is answered with an error field, id kept" \
 check "stderr names the bad line in its chunk (-:50, line 100 of 547)" \
     grep -q -F 'spytag: -:50: ' "$tmp/any.err"
 
+# The README's wrapper: parallel's status counts only the chunks whose
+# lines were lost (spytag exit 2 or 3), not those with a bad line.
+parallel --will-cite --tmpdir "$tmp" --pipe -N 50 -j 3 --keep-order \
+    "sh -c '\"$spytag\" classify --jsonl -m \"$model\"; test \$? -le 1'" \
+    <"$tmp/in.jsonl" >"$tmp/wrapped" 2>"$tmp/wrapped.err"
+wrapped_rc=$?
+check "the wrapper: every line answered, in order" cmp -s "$tmp/single" "$tmp/wrapped"
+check "the wrapper: exit 0 despite the bad line" test "$wrapped_rc" -eq 0
+parallel --will-cite --tmpdir "$tmp" --pipe -N 50 -j 3 --keep-order \
+    "sh -c '\"$spytag\" classify --jsonl -m \"$tmp/no.model\"; test \$? -le 1'" \
+    <"$tmp/in.jsonl" >"$tmp/lost" 2>/dev/null
+lost_rc=$?
+check "the wrapper: chunks that could not be tagged count ($lost_rc)" \
+    test "$lost_rc" -ge 1 -a ! -s "$tmp/lost"
+
 echo "$pass passed, $fail failed"
 test "$fail" -eq 0
