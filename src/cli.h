@@ -68,7 +68,9 @@ int cli_parse_double(const char *s, double lo, double hi, double *out);
     "Training settings:\n" \
     "  --ngram N          1 = words, 2 = words and word pairs (default 2)\n" \
     "  --min-df N         keep terms in at least N documents (default 2)\n" \
-    "  --max-df F         drop terms in more than fraction F (default 1)\n" \
+    "  --max-df F         drop terms in more than fraction F (default 1);\n" \
+    "                     pairs are of kept words only, so the cut-offs\n" \
+    "                     also drop the pairs of the words they drop\n" \
     "  --stem, --no-stem  Snowball English stemming (default off)\n" \
     "  --stopwords, --no-stopwords  drop English stop words (default on)\n" \
     "  --solver NAME      dcd (default; LIBLINEAR's algorithm, multi-threaded),\n" \
