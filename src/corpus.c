@@ -16,10 +16,13 @@
  *
  * 2. A folder without labels.tsv: each sub-folder is a topic and holds its
  *    documents (files directly inside it, in byte order of their names); a
- *    sub-folder named _none holds documents with no topic.  Hidden entries
- *    (".name") and files at the top level are ignored; anything in a topic
- *    folder that is not a document file (a folder, a FIFO, a broken link),
- *    and a broken link at the top, is an error naming it.
+ *    sub-folder named _none holds documents with no topic.  A document of
+ *    several topics is a copy in each of their folders: files of the same
+ *    name and the same bytes are one document with all those topics (the
+ *    first folder's name is its id; a copy in _none adds nothing).  Hidden
+ *    entries (".name") and files at the top level are ignored; anything
+ *    in a topic folder that is not a document file (a folder, a FIFO, a
+ *    broken link), and a broken link at the top, is an error naming it.
  *
  * 3. A JSON Lines file (or a pipe of one): one {"id", "labels", "text"}
  *    object per line, the format of the public benchmark sets.  Blank
@@ -755,15 +758,85 @@ static void free_list(char **v, size_t n)
     free(v);
 }
 
+/* Gives document d the topic too (which must be valid); d's topics stay
+ * sorted and distinct. */
+static int doc_add_topic(spytag_corpus *c, struct doc *d, const char *topic)
+{
+    int rc = spytag_corpus_add_topic(c, topic);
+    uint16_t id, *v;
+    size_t i;
+    if (rc != SPYTAG_OK)
+        return rc;
+    id = (uint16_t)spytag_strtab_find(c->topic_tab, topic, strlen(topic));
+    for (i = 0; i < d->ntopics && d->topics[i] < id; i++)
+        ;
+    if (i < d->ntopics && d->topics[i] == id)
+        return SPYTAG_OK;
+    v = realloc(d->topics, (d->ntopics + 1) * sizeof *v);
+    if (!v)
+        return SPYTAG_ENOMEM;
+    memmove(v + i + 1, v + i, (d->ntopics - i) * sizeof *v);
+    v[i] = id;
+    d->topics = v;
+    d->ntopics++;
+    return SPYTAG_OK;
+}
+
+/* A document of the topic folders that may already be in c: the file of
+ * the same name with the same text in another topic folder is the same
+ * document with one more topic (this layout's only way to give a document
+ * several topics), and a copy of it in _none adds nothing.  *seen maps a
+ * file name to the first document of that name (first_doc).  Returns 1
+ * when it was such a copy (and was merged), 0 when the file is a document
+ * of its own, or a negative status. */
+static int merge_copy(spytag_corpus *c, spytag_strtab *seen, size_t **first,
+                      size_t *cap, const char *name, const char *text,
+                      size_t len, const char *topic)
+{
+    int32_t k = spytag_strtab_find(seen, name, strlen(name));
+    struct doc *d;
+    if (k < 0) {
+        k = spytag_strtab_intern(seen, name, strlen(name));
+        if (k < 0)
+            return -SPYTAG_ENOMEM;
+        if ((size_t)k >= *cap) {
+            size_t nc = *cap ? *cap * 2 : 256;
+            size_t *v = realloc(*first, nc * sizeof *v);
+            if (!v)
+                return -SPYTAG_ENOMEM;
+            *first = v;
+            *cap = nc;
+        }
+        (*first)[k] = c->n;          /* the document about to be added */
+        return 0;
+    }
+    d = &c->docs[(*first)[k]];
+    if (d->len != len || memcmp(d->text, text, len) != 0)
+        return 0;                    /* another text of the same name */
+    if (topic) {
+        int rc = doc_add_topic(c, d, topic);
+        if (rc != SPYTAG_OK)
+            return -rc;
+    }
+    return 1;
+}
+
 static int load_topic_dirs(spytag_corpus *c, const char *dir,
                            spytag_error *err)
 {
-    size_t nt, t;
+    size_t nt, t, *first = NULL, cap = 0;
     char **tops = list_dir(dir, &nt, err);
+    spytag_strtab *seen = spytag_strtab_new(1024);
     int rc = SPYTAG_OK;
 
-    if (!tops)
-        return err ? err->status : SPYTAG_EIO;
+    if (!tops || !seen) {
+        spytag_strtab_free(seen);
+        if (tops)
+            free_list(tops, nt);
+        return !tops ? (err ? err->status : SPYTAG_EIO)
+                     : spytag_fail(err, SPYTAG_ENOMEM, dir, 0,
+                                   "out of memory");
+    }
     for (t = 0; t < nt && rc == SPYTAG_OK; t++) {
         char *sub = join_path(dir, tops[t]), **files = NULL;
         struct stat st;
@@ -817,9 +890,16 @@ static int load_topic_dirs(spytag_corpus *c, const char *dir,
             if (rc == SPYTAG_OK && !rel)
                 rc = spytag_fail(err, SPYTAG_ENOMEM, fp, 0, "out of memory");
             if (rc == SPYTAG_OK) {
-                rc = spytag_corpus_add(c, rel, text, len, &lab, none ? 0 : 1);
-                if (rc != SPYTAG_OK)
-                    rc = add_refused(err, rc, fp, 0);
+                int merged = merge_copy(c, seen, &first, &cap, files[i], text,
+                                        len, none ? NULL : lab);
+                if (merged < 0)
+                    rc = add_refused(err, -merged, fp, 0);
+                else if (!merged) {
+                    rc = spytag_corpus_add(c, rel, text, len, &lab,
+                                           none ? 0 : 1);
+                    if (rc != SPYTAG_OK)
+                        rc = add_refused(err, rc, fp, 0);
+                }
             }
             free(rel);
             free(text);
@@ -829,6 +909,8 @@ static int load_topic_dirs(spytag_corpus *c, const char *dir,
         free(sub);
     }
     free_list(tops, nt);
+    spytag_strtab_free(seen);
+    free(first);
     if (rc == SPYTAG_OK && c->n == 0)
         rc = spytag_fail(err, SPYTAG_EEMPTY, dir, 0,
                          "no labels.tsv and no documents in topic folders");

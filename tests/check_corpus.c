@@ -481,6 +481,32 @@ START_TEST(test_topic_folders_bad_name)
 }
 END_TEST
 
+/* FIXED BUG: a document of two topics, copied into both topic folders (the
+ * layout's only way to say so), became two documents of one topic each,
+ * each a negative of the other's topic. */
+START_TEST(test_topic_folders_copies)
+{
+    spytag_corpus *c = NULL;
+    spytag_error err;
+    tu_write_str(tmp, "alpha/same.txt", "one text in two folders");
+    tu_write_str(tmp, "beta/same.txt", "one text in two folders");
+    tu_write_str(tmp, "beta/x.txt", "the beta text");
+    tu_write_str(tmp, "gamma/x.txt", "another text of the same name");
+    tu_write_str(tmp, "_none/same.txt", "one text in two folders");
+    ck_assert_int_eq(load_tmp(NULL, &c, &err), SPYTAG_OK);
+    /* _none/same.txt comes first (byte order); the copies give it alpha and
+     * beta; gamma/x.txt is another text, so a document of its own */
+    ck_assert_uint_eq(spytag_corpus_size(c), 3);
+    ck_assert_str_eq(spytag_corpus_id(c, 0), "_none/same.txt");
+    ck_assert_str_eq(doc_topics(c, 0), "alpha beta");
+    ck_assert_str_eq(spytag_corpus_id(c, 1), "beta/x.txt");
+    ck_assert_str_eq(doc_topics(c, 1), "beta");
+    ck_assert_str_eq(spytag_corpus_id(c, 2), "gamma/x.txt");
+    ck_assert_str_eq(doc_topics(c, 2), "gamma");
+    spytag_corpus_free(c);
+}
+END_TEST
+
 /* Whatever in a topic folder is not a document file is an error naming
  * it, not skipped: a folder, a FIFO (which must not block the walk), a
  * broken link; and labels.tsv as a FIFO.  (A .jsonl corpus may be a FIFO:
@@ -629,6 +655,7 @@ static Suite *corpus_suite(void)
     tcase_add_test(tc, test_topic_folders);
     tcase_add_test(tc, test_topic_folders_bad_name);
     tcase_add_test(tc, test_topic_folders_not_documents);
+    tcase_add_test(tc, test_topic_folders_copies);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("jsonl");
