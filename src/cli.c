@@ -217,12 +217,14 @@ bad:
     return -1;
 }
 
-int cli_train_check(const char *cmd, const spytag_options *o, int nb_given)
+int cli_train_check(const char *cmd, spytag_options *o)
 {
     if (o->solver != SPYTAG_SOLVER_DCD && o->tune_method == SPYTAG_TUNE_LOO)
         return cli_usage_error(cmd, "--tune-method loo needs --solver dcd");
-    if (o->solver != SPYTAG_SOLVER_DCD && nb_given)
+    if (o->solver != SPYTAG_SOLVER_DCD && o->nb == 1)
         return cli_usage_error(cmd, "--nb needs --solver dcd");
+    if (o->nb < 0)
+        o->nb = 1;                      /* the library's default */
     return 0;
 }
 
@@ -231,6 +233,7 @@ void cli_train_defaults(spytag_options *o)
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     spytag_options_init(o);
     o->threads = n < 1 ? 1 : (n > 64 ? 64 : (int)n);
+    o->nb = -1;                         /* not given: cli_train_check */
 }
 
 #ifndef SPYTAG_BUILD_MODEL

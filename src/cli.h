@@ -90,11 +90,13 @@ int cli_parse_double(const char *s, double lo, double hi, double *out);
     "  -j, --jobs N       threads (default: all cores); the model is the same\n"
 int cli_train_option(const char *cmd, int c, const char *arg,
                      spytag_options *o);
-/* The checks of training options against each other, once all are read
- * (nb_given: --nb was the last of --nb and --no-nb given): 0, or a usage
- * error reported, returning EXIT_USAGE. */
-int cli_train_check(const char *cmd, const spytag_options *o, int nb_given);
-/* spytag_options_init plus the program's defaults (threads = cores). */
+/* The checks of training options against each other, once all are read:
+ * 0, or a usage error reported, returning EXIT_USAGE.  It also settles
+ * what cli_train_defaults leaves open (nb -1: neither --nb nor --no-nb was
+ * given, so the library's default), so it must come before *o is used. */
+int cli_train_check(const char *cmd, spytag_options *o);
+/* spytag_options_init plus the program's defaults (threads = cores; nb
+ * left open for cli_train_check). */
 void cli_train_defaults(spytag_options *o);
 
 /* The model to use: `given` (-m), else $SPYTAG_MODEL, else the shipped

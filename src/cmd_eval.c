@@ -386,7 +386,7 @@ int cmd_eval(int argc, char **argv)
     struct sweep sw = { 0, 0, 0, NULL, NULL };
     long k = 5;
     int ch, json = 0, quiet = 0, force = 0, rc, code = EXIT_FATAL;
-    int trained_opts = 0, nb_given = 0, k_given = 0;
+    int trained_opts = 0, k_given = 0;
     char what[600];
 
     cli_train_defaults(&o);
@@ -432,8 +432,6 @@ int cmd_eval(int argc, char **argv)
             if (r > 0)
                 return cli_usage_error("eval", "unknown option");
             trained_opts = 1;
-            if (ch == 1013 || ch == 1014)
-                nb_given = ch == 1013;
         }
     }
     if (argc - optind != 1)
@@ -444,7 +442,7 @@ int cmd_eval(int argc, char **argv)
                                "-m MODEL");
     if (model && k_given)
         return cli_usage_error("eval", "--folds does not apply to -m MODEL");
-    if (cli_train_check("eval", &o, nb_given) != 0)
+    if (cli_train_check("eval", &o) != 0)
         return EXIT_USAGE;
     cli_progress_init(&prog, force, quiet);
     o.progress = cli_progress_cb;

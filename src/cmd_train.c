@@ -36,7 +36,7 @@ int cmd_train(int argc, char **argv)
     spytag_model *m = NULL;
     spytag_error err;
     cli_progress prog;
-    int ch, quiet = 0, force = 0, rc, code = EXIT_FATAL, nb_given = 0;
+    int ch, quiet = 0, force = 0, rc, code = EXIT_FATAL;
     double t0;
 
     cli_train_defaults(&o);
@@ -60,14 +60,12 @@ int cmd_train(int argc, char **argv)
                 return EXIT_USAGE;
             if (r > 0)
                 return cli_usage_error("train", "unknown option");
-            if (ch == 1013 || ch == 1014)
-                nb_given = ch == 1013;
         }
     }
     if (argc - optind != 1)
         return cli_usage_error("train", "expected one CORPUS, got %d",
                                argc - optind);
-    if (cli_train_check("train", &o, nb_given) != 0)
+    if (cli_train_check("train", &o) != 0)
         return EXIT_USAGE;
     cli_progress_init(&prog, force, quiet);
     o.progress = cli_progress_cb;

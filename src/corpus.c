@@ -255,20 +255,19 @@ static int add_refused(spytag_error *err, int rc, const char *file, long line)
     return spytag_fail(err, rc, file, line, "%s", spytag_strerror(rc));
 }
 
-int spytag_open_regular(const char *path)
+int spytag_open_regular(const char *path, struct stat *st)
 {
-    struct stat st;
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), flags, e;
 
     if (fd < 0)
         return -1;
-    if (fstat(fd, &st) != 0) {
+    if (fstat(fd, st) != 0) {
         e = errno;
         close(fd);
         errno = e;
         return -1;
     }
-    if (!S_ISREG(st.st_mode)) {
+    if (!S_ISREG(st->st_mode)) {
         close(fd);
         return -2;
     }
@@ -287,7 +286,8 @@ int spytag_open_regular(const char *path)
  * it cannot be opened. */
 static FILE *fopen_regular(const char *path, int *notreg)
 {
-    int fd = spytag_open_regular(path), e;
+    struct stat st;
+    int fd = spytag_open_regular(path, &st), e;
     FILE *f;
 
     *notreg = fd == -2;

@@ -162,10 +162,11 @@ double spytag_platt_score(const spytag_model *m, size_t t, double margin);
 
 /* ---- corpus internals ------------------------------------------------- */
 /* Opens path read-only without waiting on a FIFO that has no writer:
- * returns the descriptor of a regular file (blocking, close-on-exec), -1
- * with errno set when it cannot be opened, or -2 when it is not a regular
- * file (a FIFO, a folder, a device). */
-int spytag_open_regular(const char *path);
+ * returns the descriptor of a regular file (blocking, close-on-exec) and
+ * fills *st with its status, -1 with errno set when it cannot be opened,
+ * or -2 when it is not a regular file (a FIFO, a folder, a device). */
+struct stat;
+int spytag_open_regular(const char *path, struct stat *st);
 
 /* Topic bitmap helpers: documents keep their topics as a sorted id list. */
 const uint16_t *spytag_corpus_doc_topics(const spytag_corpus *c, size_t doc,

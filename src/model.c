@@ -1124,18 +1124,12 @@ int spytag_model_load(const char *path, spytag_model **out, spytag_error *err)
     *out = NULL;
     if (!*path)
         return spytag_fail(err, SPYTAG_EINVAL, path, 0, "empty model path");
-    fd = spytag_open_regular(path);
+    fd = spytag_open_regular(path, &st);
     if (fd == -2)
         return spytag_fail(err, SPYTAG_EIO, path, 0, "not a regular file");
     if (fd < 0)
         return spytag_fail(err, SPYTAG_EIO, path, 0, "cannot open: %s",
                            strerror(errno));
-    if (fstat(fd, &st) != 0) {
-        rc = spytag_fail(err, SPYTAG_EIO, path, 0, "cannot open: %s",
-                         strerror(errno));
-        close(fd);
-        return rc;
-    }
     if ((uint64_t)st.st_size > MAX_MODEL_BYTES) {
         close(fd);
         return spytag_fail(err, SPYTAG_ELIMIT, path, 0, "model file too large");
