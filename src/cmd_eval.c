@@ -453,6 +453,12 @@ int cmd_eval(int argc, char **argv)
         cli_liberror(&err, rc);
         goto cleanup;
     }
+    if (model && spytag_corpus_size(c) == 0) {
+        /* (figures over no document would be 0s that look like a
+         * model that tags nothing right) */
+        cli_error("%s: no documents to evaluate", argv[optind]);
+        goto cleanup;
+    }
     if (model) {
         rc = spytag_model_load(model, &m, &err);
         if (rc != SPYTAG_OK) {

@@ -7,11 +7,21 @@
  * no gold and no predicted document counts as F1 0, as in scikit-learn's
  * default).  For a multi-class model, which assigns exactly one topic to
  * every document with exactly one gold topic, micro-F1 equals accuracy.
+ *
+ * Cross-validation folds.  Documents of the same text (byte for byte) go
+ * to the same fold, so that no test document has its copy in the training
+ * folds (which scored 0.986 against 0.940 on a corpus of 200 documents
+ * given twice).  Stratification is by each document's rarest topic (the
+ * one with the fewest documents in the corpus), so that the few positives
+ * of a rare topic are spread over the folds even when it is never a
+ * document's first topic.  Whether the folds train multi-class models is
+ * decided once, on the whole corpus, as training on it would decide.
  */
 #include "internal.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 struct spytag_eval {
     size_t ntopics, ndocs;
@@ -123,15 +133,71 @@ double spytag_eval_macro_f1(const spytag_eval *ev)
     return s / (double)ev->ntopics;
 }
 
+struct text_hash {
+    uint64_t h;
+    size_t doc;
+};
+
+static int cmp_text_hash(const void *a, const void *b)
+{
+    const struct text_hash *x = a, *y = b;
+    if (x->h != y->h)
+        return x->h < y->h ? -1 : 1;
+    return x->doc < y->doc ? -1 : x->doc > y->doc;
+}
+
+/* rep[d]: the first document with the same text as document d (d itself
+ * when it has no earlier copy).  Returns the number of distinct texts, or
+ * 0 when out of memory. */
+static size_t find_copies(const spytag_corpus *c, size_t n, size_t *rep)
+{
+    struct text_hash *th = malloc((n ? n : 1) * sizeof *th);
+    size_t d, i, j, distinct = 0;
+    if (!th)
+        return 0;
+    for (d = 0; d < n; d++) {
+        size_t len;
+        const char *text = spytag_corpus_text(c, d, &len);
+        th[d].h = XXH3_64bits(text, len);
+        th[d].doc = d;
+        rep[d] = d;
+    }
+    qsort(th, n, sizeof *th, cmp_text_hash);
+    /* within a run of one hash, by increasing document number: each takes
+     * the first earlier one of the same bytes */
+    for (i = 0; i < n; i = j) {
+        for (j = i + 1; j < n && th[j].h == th[i].h; j++) {
+            size_t a, la, lb, q;
+            const char *tb = spytag_corpus_text(c, th[j].doc, &lb);
+            for (q = i; q < j; q++) {
+                const char *ta;
+                a = th[q].doc;
+                if (rep[a] != a)
+                    continue;
+                ta = spytag_corpus_text(c, a, &la);
+                if (la == lb && memcmp(ta, tb, la) == 0) {
+                    rep[th[j].doc] = a;
+                    break;
+                }
+            }
+        }
+    }
+    for (d = 0; d < n; d++)
+        distinct += rep[d] == d;
+    free(th);
+    return distinct;
+}
+
 int spytag_cross_validate(const spytag_corpus *c, const spytag_options *o,
                           int k, spytag_eval **out, spytag_error *err)
 {
-    size_t n, T, d, t;
-    size_t *key = NULL;
+    size_t n, T, d, t, distinct, g;
+    size_t *key = NULL, *rep = NULL, *count = NULL, *group = NULL;
     unsigned char *fold = NULL, *use = NULL, *gold = NULL, *pred = NULL;
     const char **names = NULL;
     spytag_eval *ev = NULL;
-    int rc = SPYTAG_ENOMEM, f;
+    spytag_options fo;
+    int rc = SPYTAG_ENOMEM, f, single = 1;
 
     *out = NULL;
     if (!c || !o || k < 2 || k > 50)
@@ -143,24 +209,64 @@ int spytag_cross_validate(const spytag_corpus *c, const spytag_options *o,
         return spytag_fail(err, SPYTAG_EEMPTY, spytag_corpus_source(c), 0,
                            "%zu documents cannot fill %d folds", n, k);
     key = malloc(n * sizeof *key);
+    rep = malloc(n * sizeof *rep);
+    group = malloc(n * sizeof *group);
+    count = calloc(T + 1, sizeof *count);
     fold = malloc(n);
     use = malloc(n);
     gold = malloc(T + 1);
     pred = malloc(T + 1);
     names = malloc((T + 1) * sizeof *names);
-    if (!key || !fold || !use || !gold || !pred || !names)
+    if (!key || !rep || !group || !count || !fold || !use || !gold || !pred ||
+        !names)
         goto cleanup;
     for (t = 0; t < T; t++)
         names[t] = spytag_corpus_topic(c, t);
     ev = spytag_eval_new(names, T);
     if (!ev)
         goto cleanup;
-    for (d = 0; d < n; d++) {
-        size_t nt;
-        const uint16_t *tp = spytag_corpus_doc_topics(c, d, &nt);
-        key[d] = nt ? tp[0] : T;
+    distinct = find_copies(c, n, rep);
+    if (distinct == 0)
+        goto cleanup;
+    if (distinct < (size_t)k) {
+        rc = spytag_fail(err, SPYTAG_EEMPTY, spytag_corpus_source(c), 0,
+                         "%zu different texts cannot fill %d folds (copies "
+                         "of a text share a fold)", distinct, k);
+        goto cleanup;
     }
-    spytag_assign_folds(key, n, k, o->seed + 7919, fold);
+    for (d = 0; d < n; d++) {
+        size_t nt, j;
+        const uint16_t *tp = spytag_corpus_doc_topics(c, d, &nt);
+        for (j = 0; j < nt; j++)
+            count[tp[j]]++;
+        if (nt != 1)
+            single = 0;
+    }
+    /* one key per distinct text (its first copy's rarest topic, ties to
+     * the lower topic number; T for none); group[d]: its index */
+    for (d = 0, g = 0; d < n; d++) {
+        size_t nt, j, best = T;
+        const uint16_t *tp;
+        if (rep[d] != d) {
+            group[d] = group[rep[d]];
+            continue;
+        }
+        tp = spytag_corpus_doc_topics(c, d, &nt);
+        for (j = 0; j < nt; j++)
+            if (best == T || count[tp[j]] < count[best] ||
+                (count[tp[j]] == count[best] && tp[j] < best))
+                best = tp[j];
+        key[g] = best;
+        group[d] = g++;
+    }
+    spytag_assign_folds(key, distinct, k, o->seed + 7919, use);
+    for (d = 0; d < n; d++)
+        fold[d] = use[group[d]];
+    /* the kind of model that training on the whole corpus would make */
+    fo = *o;
+    if (fo.multiclass == SPYTAG_AUTO)
+        fo.multiclass = single && T >= 2;
+    o = &fo;
     for (f = 0; f < k; f++) {
         spytag_model *m = NULL;
         spytag_classifier *cl;
@@ -213,6 +319,9 @@ cleanup:
         spytag_fail(err, rc, NULL, 0, "out of memory");
     spytag_eval_free(ev);
     free(key);
+    free(rep);
+    free(group);
+    free(count);
     free(fold);
     free(use);
     free(gold);

@@ -287,8 +287,12 @@ double spytag_eval_micro_f1(const spytag_eval *ev);
 double spytag_eval_macro_f1(const spytag_eval *ev);
 
 /* Stratified k-fold cross-validation of options o on corpus c with the
- * fold assignment fixed by o->seed.  On success *out is a new tally over
- * the corpus topics. */
+ * fold assignment fixed by o->seed: copies of a text (the same bytes)
+ * share a fold, the folds are stratified by each document's rarest topic,
+ * and with o->multiclass SPYTAG_AUTO every fold trains the kind of model
+ * that training on all of c would.  On success *out is a new tally over
+ * the corpus topics.  SPYTAG_EEMPTY when c has fewer than k different
+ * texts, or a fold's training fails that way (err says which fold). */
 int spytag_cross_validate(const spytag_corpus *c, const spytag_options *o,
                           int k, spytag_eval **out, spytag_error *err);
 

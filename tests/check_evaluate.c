@@ -5,6 +5,7 @@
  */
 #include "testutil.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -225,6 +226,147 @@ START_TEST(test_cross_validation_refused)
 }
 END_TEST
 
+/* A made-up text of 12 words that only the texts of the same doc number
+ * share, with `extra` appended. */
+static void unique_text(char *buf, size_t cap, unsigned doc, const char *extra)
+{
+    size_t n = 0;
+    unsigned w;
+    for (w = 0; w < 12; w++)
+        n += (size_t)snprintf(buf + n, cap - n, "zq%ux%u ", doc, w);
+    snprintf(buf + n, cap - n, "%s", extra);
+}
+
+START_TEST(test_cross_validation_copies_share_a_fold)
+{
+    /* FIXED BUG: copies of a text fell into different folds, so a test
+     * document met its copy in training: 40 texts of words that no other
+     * text has, each given twice, with arbitrary topics, scored about 1.0
+     * (memorised) instead of what unseen words allow */
+    spytag_corpus *c = spytag_corpus_new();
+    spytag_eval *ev = NULL;
+    spytag_options o;
+    spytag_error err;
+    const char *topics[] = { "odd", "even" };
+    char text[512];
+    unsigned d, copy;
+    for (copy = 0; copy < 2; copy++)
+        for (d = 0; d < 40; d++) {
+            unique_text(text, sizeof text, d, "");
+            ck_assert_int_eq(spytag_corpus_add(c, NULL, text, strlen(text),
+                                               &topics[(d * 7 / 3) % 2], 1),
+                             SPYTAG_OK);
+        }
+    spytag_options_init(&o);
+    o.min_df = 1;
+    memset(&err, 0, sizeof err);
+    ck_assert_int_eq(spytag_cross_validate(c, &o, 5, &ev, &err), SPYTAG_OK);
+    ck_assert_uint_eq(spytag_eval_docs(ev), 80);
+    ck_assert_msg(spytag_eval_micro_f1(ev) < 0.8,
+                  "micro-F1 %.3f: copies were in training",
+                  spytag_eval_micro_f1(ev));
+    spytag_eval_free(ev);
+    /* 4 different texts cannot fill 5 folds, however many copies */
+    spytag_corpus_free(c);
+    c = spytag_corpus_new();
+    for (d = 0; d < 20; d++) {
+        unique_text(text, sizeof text, d % 4, "");
+        ck_assert_int_eq(spytag_corpus_add(c, NULL, text, strlen(text),
+                                           &topics[d % 2], 1), SPYTAG_OK);
+    }
+    ck_assert_int_eq(spytag_cross_validate(c, &o, 5, &ev, &err),
+                     SPYTAG_EEMPTY);
+    ck_assert_ptr_null(ev);
+    ck_assert_ptr_nonnull(strstr(err.message, "4 different texts cannot "
+                                              "fill 5 folds"));
+    spytag_corpus_free(c);
+}
+END_TEST
+
+START_TEST(test_cross_validation_rare_second_topic)
+{
+    /* FIXED BUG: folds were stratified by each document's first topic, so
+     * a topic that is only ever a second one could land in one fold, and
+     * the other folds' training failed ("topic 'rare' has no positive
+     * document") on a corpus that trains */
+    spytag_corpus *c = spytag_corpus_new();
+    spytag_eval *ev = NULL;
+    spytag_model *m = NULL;
+    spytag_options o;
+    spytag_error err;
+    char text[512];
+    unsigned d;
+    for (d = 0; d < 60; d++) {
+        const char *two[] = { d % 2 ? "ships" : "bread", "rare" };
+        unique_text(text, sizeof text, d, d % 2 ? "harbour keel mast"
+                                                : "oven flour crust");
+        /* the rare topic: the second topic of 2 documents */
+        ck_assert_int_eq(spytag_corpus_add(c, NULL, text, strlen(text), two,
+                                           d == 3 || d == 23 ? 2 : 1),
+                         SPYTAG_OK);
+    }
+    spytag_options_init(&o);
+    memset(&err, 0, sizeof err);
+    ck_assert_int_eq(spytag_train(c, &o, &m, &err), SPYTAG_OK);
+    spytag_model_free(m);
+    {
+        int s;
+        for (s = 1; s <= 8; s++) {    /* whatever the shuffle */
+            o.seed = (unsigned long)s;
+            ck_assert_msg(spytag_cross_validate(c, &o, 2, &ev, &err) ==
+                              SPYTAG_OK, "seed %d: %s", s, err.message);
+            spytag_eval_free(ev);
+            ev = NULL;
+        }
+    }
+    spytag_corpus_free(c);
+}
+END_TEST
+
+START_TEST(test_cross_validation_kind_of_model)
+{
+    /* FIXED BUG: each fold chose multi-class or multi-label from its own
+     * training documents, so the fold that tested the one document of two
+     * topics trained a multi-class model, unlike training on the corpus.
+     * Texts that share no word tell the two kinds apart: a multi-class
+     * model tags each with one topic, a multi-label one with every topic
+     * whose threshold its bias passes.  The figures must be those of
+     * multi-label folds throughout. */
+    spytag_corpus *c = spytag_corpus_new();
+    spytag_eval *a = NULL, *b = NULL;
+    spytag_options o;
+    spytag_error err;
+    char text[512];
+    unsigned d;
+    size_t t, tp1, fp1, fn1, tp2, fp2, fn2;
+    for (d = 0; d < 45; d++) {
+        const char *one[] = { d % 3 == 0 ? "ships" : d % 3 == 1 ? "bread"
+                                                                : "stars" };
+        const char *both[] = { "ships", "bread" };
+        unique_text(text, sizeof text, d, "");
+        ck_assert_int_eq(spytag_corpus_add(c, NULL, text, strlen(text),
+                                           d == 7 ? both : one,
+                                           d == 7 ? 2 : 1), SPYTAG_OK);
+    }
+    spytag_options_init(&o);
+    o.min_df = 1;
+    memset(&err, 0, sizeof err);
+    ck_assert_int_eq(spytag_cross_validate(c, &o, 5, &a, &err), SPYTAG_OK);
+    o.multiclass = 0;
+    ck_assert_int_eq(spytag_cross_validate(c, &o, 5, &b, &err), SPYTAG_OK);
+    for (t = 0; t < 3; t++) {
+        spytag_eval_counts(a, t, &tp1, &fp1, &fn1);
+        spytag_eval_counts(b, t, &tp2, &fp2, &fn2);
+        ck_assert_uint_eq(tp1, tp2);
+        ck_assert_uint_eq(fp1, fp2);
+        ck_assert_uint_eq(fn1, fn2);
+    }
+    spytag_eval_free(a);
+    spytag_eval_free(b);
+    spytag_corpus_free(c);
+}
+END_TEST
+
 static Suite *evaluate_suite(void)
 {
     Suite *s = suite_create("evaluate");
@@ -238,6 +380,9 @@ static Suite *evaluate_suite(void)
     tc = tcase_create("cross-validation");
     tcase_add_test(tc, test_cross_validation);
     tcase_add_test(tc, test_cross_validation_refused);
+    tcase_add_test(tc, test_cross_validation_copies_share_a_fold);
+    tcase_add_test(tc, test_cross_validation_rare_second_topic);
+    tcase_add_test(tc, test_cross_validation_kind_of_model);
     tcase_set_timeout(tc, 300);
     suite_add_tcase(s, tc);
     return s;

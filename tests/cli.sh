@@ -583,6 +583,12 @@ assert r[\"micro_f1\"] == 1.0 and r[\"false_negatives\"] == 0
 run "$SPYTAG" eval -k 30 "$DATA/corpus"
 check "eval with more folds than documents: exit 3" \
     all 'status_is 3' 'err_has "cannot fill 30 folds"'
+# FIXED BUG: an empty test set printed figures of 0 and exited 0
+: >"$TMP/empty-test.jsonl"
+run "$SPYTAG" eval -m "$M" "$TMP/empty-test.jsonl"
+check "regression: eval -m on an empty test set: exit 3, named" \
+    all 'status_is 3' 'out_empty' \
+    "err_has_fixed \"$TMP/empty-test.jsonl: no documents to evaluate\""
 
 # ---- info, SPYTAG_MODEL, the shipped model ---------------------------------
 
