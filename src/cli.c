@@ -6,6 +6,7 @@
 #include "jsonline.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -61,6 +62,37 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     fprintf(stderr, "\nTry 'spytag %s --help' for more information.\n",
             cmd ? cmd : "");
     return EXIT_USAGE;
+}
+
+int cli_bad_option(const char *cmd, int ch, int argc, char *const *argv,
+                   const struct option *lo)
+{
+    char name[64];
+    const char *a = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+    if (strncmp(a, "--", 2) == 0) {      /* a long option, up to any '=' */
+        size_t n = strcspn(a, "="), matches = 0;
+        const struct option *o, *exact = NULL;
+        snprintf(name, sizeof name, "%.*s", (int)(n < 60 ? n : 60), a);
+        for (o = lo; o && o->name; o++)
+            if (strncmp(o->name, a + 2, n - 2) == 0) {
+                matches++;
+                if (strlen(o->name) == n - 2)
+                    exact = o;
+            }
+        if (ch == ':')
+            return cli_usage_error(cmd, "option '%s' needs a value", name);
+        if (exact || matches == 1)
+            return cli_usage_error(cmd, "option '%s' takes no value", name);
+        if (matches > 1)
+            return cli_usage_error(cmd, "ambiguous option '%s'", name);
+        return cli_usage_error(cmd, "unknown option '%s'", name);
+    }
+    /* a short one, maybe in a cluster */
+    snprintf(name, sizeof name, "-%c", optopt > 32 && optopt < 127 ? optopt
+                                                                   : '?');
+    if (ch == ':')
+        return cli_usage_error(cmd, "option '%s' needs a value", name);
+    return cli_usage_error(cmd, "unknown option '%s'", name);
 }
 
 /* 1 when s is written as a plain decimal number: an optional '-', digits,

@@ -34,6 +34,14 @@ void cli_liberror(const spytag_error *err, int status);
 /* A usage error: the message, a hint to --help, and EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* The usage error for what getopt_long returned as ch: ':' (a value is
+ * missing) or '?' (an unknown or ambiguous option, or a value given to
+ * one that takes none), with ':' first in its option string so that
+ * getopt itself prints nothing.  Names the option; lo is the command's
+ * long options. */
+struct option;
+int cli_bad_option(const char *cmd, int ch, int argc, char *const *argv,
+                   const struct option *lo);
 
 /* Strict parsing: the whole string, a plain decimal number (an optional
  * '-', digits; for a double a fraction and an exponent too; no white

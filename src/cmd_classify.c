@@ -1141,7 +1141,7 @@ int cmd_classify(int argc, char **argv)
     set.min_score = -1;
     set.scores = 1;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "m:f:j:qh", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":m:f:j:qh", longopts, NULL)) != -1) {
         switch (ch) {
         case 'm':
             if (!*optarg)
@@ -1186,6 +1186,10 @@ int cmd_classify(int argc, char **argv)
         case 'h':
             fputs(usage_text, stdout);
             return cli_finish_stdout(EXIT_OK);
+        case ':':
+        case '?':
+            return cli_bad_option("classify", ch, argc, argv,
+                                  longopts);
         default:
             return cli_usage_error("classify", "unknown option");
         }

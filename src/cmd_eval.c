@@ -391,7 +391,7 @@ int cmd_eval(int argc, char **argv)
 
     cli_train_defaults(&o);
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "k:m:qhC:j:", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":k:m:qhC:j:", longopts, NULL)) != -1) {
         int r;
         switch (ch) {
         case 'k':
@@ -425,6 +425,10 @@ int cmd_eval(int argc, char **argv)
         case 'h':
             fputs(usage_text, stdout);
             return cli_finish_stdout(EXIT_OK);
+        case ':':
+        case '?':
+            return cli_bad_option("eval", ch, argc, argv,
+                                  longopts);
         default:
             r = cli_train_option("eval", ch, optarg, &o);
             if (r < 0)

@@ -33,7 +33,7 @@ int cmd_info(int argc, char **argv)
     int ch, rc;
 
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":n:h", longopts, NULL)) != -1) {
         switch (ch) {
         case 'n':
             if (cli_parse_long(optarg, 1, 100000, &nterms))
@@ -43,6 +43,10 @@ int cmd_info(int argc, char **argv)
         case 'h':
             fputs(usage_text, stdout);
             return cli_finish_stdout(EXIT_OK);
+        case ':':
+        case '?':
+            return cli_bad_option("info", ch, argc, argv,
+                                  longopts);
         default:
             return cli_usage_error("info", "unknown option");
         }

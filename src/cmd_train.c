@@ -41,7 +41,7 @@ int cmd_train(int argc, char **argv)
 
     cli_train_defaults(&o);
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "o:qhC:j:", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":o:qhC:j:", longopts, NULL)) != -1) {
         int r;
         switch (ch) {
         case 'o':
@@ -54,6 +54,10 @@ int cmd_train(int argc, char **argv)
         case 'h':
             fputs(usage_text, stdout);
             return cli_finish_stdout(EXIT_OK);
+        case ':':
+        case '?':
+            return cli_bad_option("train", ch, argc, argv,
+                                  longopts);
         default:
             r = cli_train_option("train", ch, optarg, &o);
             if (r < 0)

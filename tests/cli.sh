@@ -154,6 +154,22 @@ bad_usage "regression: classify -m ''" "empty --model" classify -m '' "$DATA/cor
 bad_usage "regression: eval -m ''" "empty --model" eval -m '' "$DATA/testset"
 bad_usage "regression: info ''" "empty MODEL" info ''
 bad_usage "train without a corpus" "expected one CORPUS" train
+# FIXED BUG: a missing value or an unknown option gave getopt's own line
+# ("eval: option requires an argument -- 'm'") and then "spytag: unknown
+# option", which was wrong for a missing value and named nothing
+for args in "eval -m|option '-m' needs a value" \
+            "train --cost|option '--cost' needs a value" \
+            "info -x|unknown option '-x'" \
+            "classify -qz|unknown option '-z'" \
+            "classify --bogus=3|unknown option '--bogus'" \
+            "classify --jsonl=3|option '--jsonl' takes no value" \
+            "classify --m|ambiguous option '--m'"; do
+    # shellcheck disable=SC2086
+    run "$SPYTAG" ${args%%|*}
+    check "regression: ${args%%|*}: one message naming the option, exit 2" \
+        all 'status_is 2' 'out_empty' "err_has_fixed \"spytag: ${args#*|}\"" \
+            '[ "$(wc -l <"$ERR")" -eq 2 ]'
+done
 bad_usage "eval -k 1" "invalid --folds '1'" eval -k 1 "$DATA/corpus"
 bad_usage "eval --format xml" "invalid --format 'xml'" eval --format xml "$DATA/corpus"
 bad_usage "eval -m with training settings" "do not apply" \
