@@ -32,11 +32,14 @@ _spytag()
     prev=${COMP_WORDS[COMP_CWORD - 1]}
     # --opt=value: bash splits at '=' (COMP_WORDBREAKS), giving the words
     # "--opt" "=" "value"; complete the value as if it followed "--opt".
+    local eq=
     if [ "$cur" = "=" ]; then
         prev=${COMP_WORDS[COMP_CWORD - 1]}
         cur=
+        eq=1
     elif [ "$prev" = "=" ] && [ "$COMP_CWORD" -ge 2 ]; then
         prev=${COMP_WORDS[COMP_CWORD - 2]}
+        eq=1
     fi
 
     local train_settings="--ngram --min-df --max-df --stem --no-stem
@@ -89,6 +92,10 @@ _spytag()
     -k | --folds | -j | --jobs | -C | --cost | --min-df | --max-df | \
     --tune-folds | --seed | --min-score | --top | -n | --terms)
         return ;;                       # a number: nothing to offer
+    --explain)
+        # its value only comes as --explain=N (a number); after
+        # "--explain " come the inputs, completed below
+        [ -n "$eq" ] && return ;;
     esac
 
     case $cmd in
@@ -98,7 +105,7 @@ _spytag()
         opts="-m --model -f --format --jsonl -j --jobs --min-score --top
             --no-scores --explain --explain= -q --quiet --progress -h --help" ;;
     eval)
-        opts="-k --folds -m --model --format --plot -q --quiet --progress
+        opts="-k --folds -m --model -f --format --plot -q --quiet --progress
             -h --help $train_settings" ;;
     info)
         opts="-n --terms -h --help" ;;

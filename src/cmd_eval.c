@@ -24,7 +24,7 @@ static const char usage_text[] =
     "support, micro- and macro-F1, and the false positives and negatives.\n\n"
     "  -k, --folds K      folds for cross-validation (default 5)\n"
     "  -m, --model MODEL  score this model on TESTSET instead\n"
-    "      --format FMT   text (default) or json\n"
+    "  -f, --format FMT   text (default) or json\n"
     "      --plot FILE    then draw precision and recall per topic (and,\n"
     "                     with -m, micro-F1 by score threshold) into\n"
     "                     FILE.svg or FILE.png with gnuplot\n"
@@ -391,7 +391,7 @@ int cmd_eval(int argc, char **argv)
 
     cli_train_defaults(&o);
     optind = 1;
-    while ((ch = getopt_long(argc, argv, ":k:m:qhC:j:", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":k:m:f:qhC:j:", longopts, NULL)) != -1) {
         int r;
         switch (ch) {
         case 'k':
@@ -405,6 +405,7 @@ int cmd_eval(int argc, char **argv)
                 return cli_usage_error("eval", "empty --model");
             model = optarg;
             break;
+        case 'f':
         case 'F':
             if (strcmp(optarg, "json") == 0)
                 json = 1;

@@ -20,8 +20,22 @@ static const struct option longopts[] = {
     { NULL, 0, NULL, 0 }
 };
 
+/* x in the fewest significant digits that read back as x (C=0.123456789
+ * is shown so, not as %g's 0.123457). */
+static void fmt_exact(char *buf, size_t cap, double x)
+{
+    int p;
+    for (p = 6; p < 17; p++) {
+        snprintf(buf, cap, "%.*g", p, x);
+        if (strtod(buf, NULL) == x)
+            return;
+    }
+    snprintf(buf, cap, "%.17g", x);
+}
+
 int cmd_info(int argc, char **argv)
 {
+    char cbuf[32], dfbuf[32];
     long nterms = 20;
     const char *path;
     spytag_model *m = NULL;
@@ -63,6 +77,8 @@ int cmd_info(int argc, char **argv)
         return EXIT_FATAL;
     }
     spytag_model_options(m, &o);
+    fmt_exact(cbuf, sizeof cbuf, o.C);
+    fmt_exact(dfbuf, sizeof dfbuf, o.max_df);
     printf("model:       %s\n", path);
     printf("corpus:      %s (%zu documents)\n", spytag_model_corpus(m),
            spytag_model_ndocs(m));
@@ -70,16 +86,18 @@ int cmd_info(int argc, char **argv)
                                     ? "multi-class (one topic per document)"
                                     : "multi-label (any number of topics)");
     printf("vocabulary:  %zu terms\n", spytag_model_vocab_size(m));
-    printf("settings:    ngram=%d min-df=%d max-df=%g stem=%s stopwords=%s\n"
-           "             solver=%s C=%g balanced=%s nb=%s tune-folds=%d "
+    printf("settings:    ngram=%d min-df=%d max-df=%s stem=%s stopwords=%s\n"
+           "             solver=%s C=%s balanced=%s nb=%s tune-folds=%d "
            "tune-method=%s seed=%lu\n",
-           o.ngram_max, o.min_df, o.max_df, o.stem ? "yes" : "no",
+           o.ngram_max, o.min_df, dfbuf, o.stem ? "yes" : "no",
            o.stopwords ? "yes" : "no",
            o.solver == SPYTAG_SOLVER_LIBSVM      ? "libsvm"
            : o.solver == SPYTAG_SOLVER_LIBLINEAR ? "liblinear"
-                                                 : "dcd", o.C,
+                                                 : "dcd", cbuf,
            o.balanced ? "yes" : "no", o.nb ? "yes" : "no", o.tune_folds,
-           o.tune_method == SPYTAG_TUNE_LOO ? "loo" : "folds", o.seed);
+           o.tune_folds < 2                  ? "none"
+           : o.tune_method == SPYTAG_TUNE_LOO ? "loo"
+                                              : "folds", o.seed);
     printf("topics:      %zu\n", spytag_model_ntopics(m));
     feat = malloc((size_t)nterms * sizeof *feat);
     wt = malloc((size_t)nterms * sizeof *wt);
@@ -91,9 +109,16 @@ int cmd_info(int argc, char **argv)
         return EXIT_FATAL;
     }
     for (t = 0; t < spytag_model_ntopics(m); t++) {
-        printf("\n%s (%zu training documents, threshold %.3f)\n",
-               spytag_model_topic(m, t), spytag_model_positives(m, t),
-               spytag_model_threshold(m, t));
+        double th = spytag_model_threshold(m, t);
+        size_t np = spytag_model_positives(m, t);
+        printf("\n%s (%zu training document%s", spytag_model_topic(m, t), np,
+               np == 1 ? "" : "s");
+        /* a multi-class model assigns its best topic: no threshold */
+        if (spytag_model_multiclass(m))
+            printf(")\n");
+        else
+            printf(", threshold %.3f on the decision value, score %.4f)\n",
+                   th, spytag_model_score(m, t, th));
         k = spytag_model_top_terms(m, t, (size_t)nterms, feat, wt);
         for (i = 0; i < k; i++) {
             char buf[2 * SPYTAG_MAX_TOKEN_BYTES + 2];

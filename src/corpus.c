@@ -424,6 +424,12 @@ static long read_line(FILE *f, char **buf, size_t *cap)
     return (long)n;
 }
 
+static int has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
 static int load_jsonl(spytag_corpus *c, const char *path, spytag_error *err)
 {
     /* a FIFO or a pipe (`spytag train <(zcat c.jsonl.gz)`) is read as a
@@ -458,6 +464,15 @@ static int load_jsonl(spytag_corpus *c, const char *path, spytag_error *err)
             if (err) {
                 snprintf(err->file, sizeof err->file, "%s", path);
                 err->line = lineno;
+                /* a file that is not JSON Lines at all (labels.tsv, a
+                 * text) named as the corpus: say what a corpus is */
+                if (!has_suffix(path, ".jsonl") &&
+                    line[strspn(line, " \t")] != '{') {
+                    size_t at = strlen(err->message);
+                    snprintf(err->message + at, sizeof err->message - at,
+                             " (a corpus is a folder, or a JSON Lines file "
+                             "of {\"text\", \"labels\"} objects)");
+                }
             }
             goto cleanup;
         }

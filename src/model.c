@@ -131,6 +131,11 @@ double spytag_platt_score(const spytag_model *m, size_t t, double margin)
     return f >= 0 ? exp(-f) / (1.0 + exp(-f)) : 1.0 / (1.0 + exp(f));
 }
 
+double spytag_model_score(const spytag_model *m, size_t t, double margin)
+{
+    return spytag_platt_score(m, t, margin);
+}
+
 const char *spytag_model_term(const spytag_model *m, uint32_t feature,
                               char *buf, size_t cap)
 {

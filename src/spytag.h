@@ -24,10 +24,14 @@
  * - The library never prints, never exits and keeps no global state of its
  *   own.  A loaded spytag_model is immutable and may be shared by any number
  *   of threads; every other handle belongs to one thread at a time (give each
- *   thread its own spytag_classifier).  One exception: training calls
- *   LIBLINEAR/libsvm, which draw from the C library's rand(); spytag_train()
- *   reseeds it with options->seed so that training is reproducible, and must
- *   not run concurrently with other users of rand().
+ *   thread its own spytag_classifier).  One exception: training with the
+ *   liblinear or libsvm solver calls those libraries, which draw from the C
+ *   library's rand() and print through a function of their own;
+ *   spytag_train() reseeds rand() with options->seed so that training is
+ *   reproducible, and sets their print function to one that prints
+ *   nothing.  Both are process-wide, so such training must not run
+ *   concurrently with other users of rand() or of those libraries.  (The
+ *   default dcd solver uses neither.)
  */
 #ifndef SPYTAG_H
 #define SPYTAG_H
@@ -43,7 +47,9 @@ extern "C" {
 enum {
     SPYTAG_OK = 0,
     SPYTAG_ENOMEM = -1,      /* out of memory */
-    SPYTAG_EIO = -2,         /* a read or write failed; errno says why */
+    SPYTAG_EIO = -2,         /* a file cannot be opened, read or written,
+                                or is not a regular file; the error's
+                                message says why */
     SPYTAG_EINVAL = -3,      /* an argument is out of range */
     SPYTAG_EFORMAT = -4,     /* malformed input: corpus, JSON line, model */
     SPYTAG_ECHECKSUM = -5,   /* model file checksum mismatch (corrupt) */
@@ -52,7 +58,8 @@ enum {
     SPYTAG_EEMPTY = -8,      /* nothing to learn from (no documents, topic
                                 without a positive document) */
     SPYTAG_ETRAIN = -9,      /* the SVM solver refused the problem */
-    SPYTAG_ENOTFOUND = -10   /* a named thing (topic, file) does not exist */
+    SPYTAG_ENOTFOUND = -10   /* reserved; not returned by this version (a
+                                missing file is SPYTAG_EIO) */
 };
 
 /* Returns a static, lowercase description of a status code. */
@@ -123,7 +130,10 @@ typedef struct spytag_options {
     int threads;          /* topics trained in parallel (1 = serial); the
                              model does not depend on it.  LIBLINEAR and
                              libsvm always train serially. */
-    spytag_progress_fn progress;   /* optional, may be NULL */
+    spytag_progress_fn progress;   /* optional, may be NULL; with
+                                      threads > 1 it is called from the
+                                      training threads, one call at a
+                                      time */
     void *progress_user;
 } spytag_options;
 
@@ -228,9 +238,14 @@ int spytag_model_multiclass(const spytag_model *m);
 void spytag_model_options(const spytag_model *m, spytag_options *o);
 const char *spytag_model_corpus(const spytag_model *m);
 size_t spytag_model_ndocs(const spytag_model *m);
-/* Per-topic threshold on the margin, and positives seen in training. */
+/* Per-topic threshold on the margin (the decision value; a multi-label
+ * model assigns topic t from it on, a multi-class one ignores it), and
+ * positives seen in training. */
 double spytag_model_threshold(const spytag_model *m, size_t t);
 size_t spytag_model_positives(const spytag_model *m, size_t t);
+/* The calibrated score in [0, 1] (as spytag_classify's scores) of
+ * decision value `margin` for topic t. */
+double spytag_model_score(const spytag_model *m, size_t t, double margin);
 
 /* The k heaviest (most positive) features of topic t, heaviest first.
  * Fills up to k entries of features and weights; returns how many. */

@@ -599,6 +599,15 @@ assert r[\"micro_f1\"] == 1.0 and r[\"false_negatives\"] == 0
 run "$SPYTAG" eval -k 30 "$DATA/corpus"
 check "eval with more folds than documents: exit 3" \
     all 'status_is 3' 'err_has "cannot fill 30 folds"'
+# FIXED BUG: a plain file named as the corpus (its labels.tsv) only got
+# "invalid JSON at column 8", which did not say what a corpus is
+run "$SPYTAG" eval -m "$M" "$DATA/corpus/labels.tsv"
+check "regression: eval on a labels.tsv file: says what a corpus is" \
+    all 'status_is 3' 'out_empty' 'err_has_fixed "labels.tsv:1: invalid JSON"' \
+    'err_has_fixed "(a corpus is a folder, or a JSON Lines file"'
+run "$SPYTAG" eval -m "$M" -f json "$DATA/testset"
+check "eval -f json: the short form of --format" \
+    all 'status_is 0' 'out_has "^{\"mode\": \"test\""'
 # FIXED BUG: an empty test set printed figures of 0 and exited 0
 : >"$TMP/empty-test.jsonl"
 run "$SPYTAG" eval -m "$M" "$TMP/empty-test.jsonl"
@@ -612,10 +621,20 @@ run "$SPYTAG" info -n 3 "$M"
 check "info: path, corpus, topics and terms" \
     all 'status_is 0' "out_has_fixed \"model:       $M\"" \
     'out_has "^corpus: .*tests/data/corpus (22 documents)$"' 'out_has "^topics:      3$"' \
-    'out_has "^astronomy (7 training documents, threshold -*[0-9.]*)$"' \
+    'out_has "^astronomy (7 training documents, threshold -*[0-9.]* on the decision value, score 0\.[0-9]*)$"' \
     'out_has "^kind:        multi-label"' 'out_has "tune-method=folds"'
 check "info -n 3: three terms per topic" \
     [ "$(grep -c '^  *[0-9.-][0-9.-]*  [a-z ]*$' "$OUT")" -eq 9 ]
+# FIXED BUG: info showed an unused threshold of 0.000 for each topic of a
+# multi-class model, tune-method=folds where no tuning was done, and C as
+# %g (0.123457 for 0.123456789)
+printf '{"text":"oven bread flour crust","labels":["baking"]}\n{"text":"keel mast harbour sails","labels":["sailing"]}\n' >"$TMP/mc.jsonl"
+"$SPYTAG" train -q --min-df 1 -C 0.123456789 --tune-folds 0 -o "$TMP/mc.model" "$TMP/mc.jsonl"
+run "$SPYTAG" info -n 1 "$TMP/mc.model"
+check "regression: info on a multi-class model: no threshold; tune-method=none; C exact" \
+    all 'status_is 0' 'out_has "^baking (1 training document)$"' \
+    'out_has " C=0.123456789 "' 'out_has "tune-folds=0 tune-method=none "' \
+    '! out_has threshold'
 SPYTAG_MODEL=$M run "$SPYTAG" info
 check "SPYTAG_MODEL chooses the model of info" \
     all 'status_is 0' "out_has_fixed \"model:       $M\""

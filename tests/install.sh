@@ -159,6 +159,13 @@ check "the completion completes 'spytag cl' to classify" \
     test "$(complete_words spytag cl)" = "classify"
 check "the completion offers the --solver values" \
     test "$(complete_words spytag train --solver '')" = "dcd liblinear libsvm"
+# FIXED BUG: --explain=<TAB> offered file names for its number
+check "regression: the completion offers nothing for --explain=N" \
+    test -z "$(cd "$tmp" && complete_words spytag classify --explain = '')"
+check "the completion offers files after '--explain '" \
+    test -n "$(cd "$top_srcdir" && complete_words spytag classify --explain R)"
+check "the completion offers eval's -f values" \
+    test "$(complete_words spytag eval -f '')" = "text json"
 
 make -C "$top_builddir" uninstall DESTDIR="$dest" >"$tmp/uninstall.log" 2>&1
 check "make uninstall removes every installed file" \
