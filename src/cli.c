@@ -65,23 +65,30 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 }
 
 int cli_bad_option(const char *cmd, int ch, int argc, char *const *argv,
-                   const struct option *lo)
+                   const struct option *lo, int before)
 {
     char name[64];
-    const char *a = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+    const char *a = optind > before && optind <= argc ? argv[optind - 1] : "";
     if (strncmp(a, "--", 2) == 0) {      /* a long option, up to any '=' */
         size_t n = strcspn(a, "="), matches = 0;
-        const struct option *o, *exact = NULL;
-        snprintf(name, sizeof name, "%.*s", (int)(n < 60 ? n : 60), a);
+        const struct option *o, *hit = NULL;
         for (o = lo; o && o->name; o++)
             if (strncmp(o->name, a + 2, n - 2) == 0) {
+                if (strlen(o->name) == n - 2) {  /* exact: no ambiguity */
+                    hit = o;
+                    matches = 1;
+                    break;
+                }
                 matches++;
-                if (strlen(o->name) == n - 2)
-                    exact = o;
+                hit = o;
             }
+        if (matches == 1)                /* named in full, as getopt would */
+            snprintf(name, sizeof name, "--%.60s", hit->name);
+        else
+            snprintf(name, sizeof name, "%.*s", (int)(n < 60 ? n : 60), a);
         if (ch == ':')
             return cli_usage_error(cmd, "option '%s' needs a value", name);
-        if (exact || matches == 1)
+        if (matches == 1)
             return cli_usage_error(cmd, "option '%s' takes no value", name);
         if (matches > 1)
             return cli_usage_error(cmd, "ambiguous option '%s'", name);

@@ -38,10 +38,11 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
  * missing) or '?' (an unknown or ambiguous option, or a value given to
  * one that takes none), with ':' first in its option string so that
  * getopt itself prints nothing.  Names the option; lo is the command's
- * long options. */
+ * long options, before the value of optind when getopt_long was called
+ * (a short option inside a cluster leaves optind where it was). */
 struct option;
 int cli_bad_option(const char *cmd, int ch, int argc, char *const *argv,
-                   const struct option *lo);
+                   const struct option *lo, int before);
 
 /* Strict parsing: the whole string, a plain decimal number (an optional
  * '-', digits; for a double a fraction and an exponent too; no white

@@ -1129,6 +1129,7 @@ int cmd_classify(int argc, char **argv)
     cli_progress prog;
     const char *model = NULL;
     long jobs = 1;
+    int before;
     int ch, jsonl = 0, fmt_given = 0, quiet = 0, force = 0, rc, i;
     int code = EXIT_FATAL, nws = 0;
     size_t done = 0, tagged = 0, k, batch_max = 0;
@@ -1141,7 +1142,8 @@ int cmd_classify(int argc, char **argv)
     set.min_score = -1;
     set.scores = 1;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, ":m:f:j:qh", longopts, NULL)) != -1) {
+    while ((before = optind,
+            ch = getopt_long(argc, argv, ":m:f:j:qh", longopts, NULL)) != -1) {
         switch (ch) {
         case 'm':
             if (!*optarg)
@@ -1189,7 +1191,7 @@ int cmd_classify(int argc, char **argv)
         case ':':
         case '?':
             return cli_bad_option("classify", ch, argc, argv,
-                                  longopts);
+                                  longopts, before);
         default:
             return cli_usage_error("classify", "unknown option");
         }

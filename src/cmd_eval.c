@@ -385,13 +385,15 @@ int cmd_eval(int argc, char **argv)
     const char *model = NULL, *plot_file = NULL;
     struct sweep sw = { 0, 0, 0, NULL, NULL };
     long k = 5;
+    int before;
     int ch, json = 0, quiet = 0, force = 0, rc, code = EXIT_FATAL;
     int trained_opts = 0, k_given = 0;
     char what[600];
 
     cli_train_defaults(&o);
     optind = 1;
-    while ((ch = getopt_long(argc, argv, ":k:m:f:qhC:j:", longopts, NULL)) != -1) {
+    while ((before = optind,
+            ch = getopt_long(argc, argv, ":k:m:f:qhC:j:", longopts, NULL)) != -1) {
         int r;
         switch (ch) {
         case 'k':
@@ -429,7 +431,7 @@ int cmd_eval(int argc, char **argv)
         case ':':
         case '?':
             return cli_bad_option("eval", ch, argc, argv,
-                                  longopts);
+                                  longopts, before);
         default:
             r = cli_train_option("eval", ch, optarg, &o);
             if (r < 0)
@@ -458,16 +460,16 @@ int cmd_eval(int argc, char **argv)
         cli_liberror(&err, rc);
         goto cleanup;
     }
-    if (model && spytag_corpus_size(c) == 0) {
-        /* (figures over no document would be 0s that look like a
-         * model that tags nothing right) */
-        cli_error("%s: no documents to evaluate", argv[optind]);
-        goto cleanup;
-    }
     if (model) {
         rc = spytag_model_load(model, &m, &err);
         if (rc != SPYTAG_OK) {
             cli_liberror(&err, rc);
+            goto cleanup;
+        }
+        if (spytag_corpus_size(c) == 0) {
+            /* (figures over no document would be 0s that look like a
+             * model that tags nothing right) */
+            cli_error("%s: no documents to evaluate", argv[optind]);
             goto cleanup;
         }
         if (score_model(m, c, &ev, plot_file ? &sw : NULL) != EXIT_OK)

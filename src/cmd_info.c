@@ -44,10 +44,12 @@ int cmd_info(int argc, char **argv)
     uint32_t *feat = NULL;
     double *wt = NULL;
     size_t t, i, k;
+    int before;
     int ch, rc;
 
     optind = 1;
-    while ((ch = getopt_long(argc, argv, ":n:h", longopts, NULL)) != -1) {
+    while ((before = optind,
+            ch = getopt_long(argc, argv, ":n:h", longopts, NULL)) != -1) {
         switch (ch) {
         case 'n':
             if (cli_parse_long(optarg, 1, 100000, &nterms))
@@ -60,7 +62,7 @@ int cmd_info(int argc, char **argv)
         case ':':
         case '?':
             return cli_bad_option("info", ch, argc, argv,
-                                  longopts);
+                                  longopts, before);
         default:
             return cli_usage_error("info", "unknown option");
         }

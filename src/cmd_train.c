@@ -36,12 +36,14 @@ int cmd_train(int argc, char **argv)
     spytag_model *m = NULL;
     spytag_error err;
     cli_progress prog;
+    int before;
     int ch, quiet = 0, force = 0, rc, code = EXIT_FATAL;
     double t0;
 
     cli_train_defaults(&o);
     optind = 1;
-    while ((ch = getopt_long(argc, argv, ":o:qhC:j:", longopts, NULL)) != -1) {
+    while ((before = optind,
+            ch = getopt_long(argc, argv, ":o:qhC:j:", longopts, NULL)) != -1) {
         int r;
         switch (ch) {
         case 'o':
@@ -57,7 +59,7 @@ int cmd_train(int argc, char **argv)
         case ':':
         case '?':
             return cli_bad_option("train", ch, argc, argv,
-                                  longopts);
+                                  longopts, before);
         default:
             r = cli_train_option("train", ch, optarg, &o);
             if (r < 0)

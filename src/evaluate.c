@@ -197,7 +197,7 @@ int spytag_cross_validate(const spytag_corpus *c, const spytag_options *o,
     const char **names = NULL;
     spytag_eval *ev = NULL;
     spytag_options fo;
-    int rc = SPYTAG_ENOMEM, f, single = 1;
+    int rc = SPYTAG_ENOMEM, f;
 
     *out = NULL;
     if (!c || !o || k < 2 || k > 50)
@@ -239,25 +239,22 @@ int spytag_cross_validate(const spytag_corpus *c, const spytag_options *o,
         const uint16_t *tp = spytag_corpus_doc_topics(c, d, &nt);
         for (j = 0; j < nt; j++)
             count[tp[j]]++;
-        if (nt != 1)
-            single = 0;
     }
-    /* one key per distinct text (its first copy's rarest topic, ties to
-     * the lower topic number; T for none); group[d]: its index */
+    /* group[d]: the index of d's text (rep[d] < d when d is a copy);
+     * one key per text: the rarest topic of any of its copies (ties to
+     * the lower topic number; T for none) */
     for (d = 0, g = 0; d < n; d++) {
-        size_t nt, j, best = T;
-        const uint16_t *tp;
-        if (rep[d] != d) {
-            group[d] = group[rep[d]];
-            continue;
-        }
-        tp = spytag_corpus_doc_topics(c, d, &nt);
+        group[d] = rep[d] == d ? g++ : group[rep[d]];
+        if (rep[d] == d)
+            key[group[d]] = T;
+    }
+    for (d = 0; d < n; d++) {
+        size_t nt, j, *best = &key[group[d]];
+        const uint16_t *tp = spytag_corpus_doc_topics(c, d, &nt);
         for (j = 0; j < nt; j++)
-            if (best == T || count[tp[j]] < count[best] ||
-                (count[tp[j]] == count[best] && tp[j] < best))
-                best = tp[j];
-        key[g] = best;
-        group[d] = g++;
+            if (*best == T || count[tp[j]] < count[*best] ||
+                (count[tp[j]] == count[*best] && tp[j] < *best))
+                *best = tp[j];
     }
     spytag_assign_folds(key, distinct, k, o->seed + 7919, use);
     for (d = 0; d < n; d++)
@@ -265,7 +262,7 @@ int spytag_cross_validate(const spytag_corpus *c, const spytag_options *o,
     /* the kind of model that training on the whole corpus would make */
     fo = *o;
     if (fo.multiclass == SPYTAG_AUTO)
-        fo.multiclass = single && T >= 2;
+        fo.multiclass = spytag_auto_multiclass(c, NULL);
     o = &fo;
     for (f = 0; f < k; f++) {
         spytag_model *m = NULL;

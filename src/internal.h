@@ -255,7 +255,12 @@ int spytag_dcd_solve_block(spytag_feat *const *rows, const uint32_t *rowlen,
  * 2007); returns A and B with P(y=1|f) = 1 / (1 + exp(A f + B)). */
 void spytag_platt_fit(const double *dec, const unsigned char *y, size_t n,
                       double *a, double *b);
-/* Stratified folds: documents are grouped by key[i] (e.g. their first
+/* What SPYTAG_AUTO makes of training on the documents of c with
+ * use[d] != 0 (NULL: all): 1, multi-class, when each has exactly one
+ * topic and the corpus has at least two; else 0.  Training and
+ * cross-validation (on the whole corpus, for every fold) both ask it. */
+int spytag_auto_multiclass(const spytag_corpus *c, const unsigned char *use);
+/* Stratified folds: documents are grouped by key[i] (e.g. their rarest
  * topic), shuffled with the seed, and dealt out to folds 0..k-1 in turn. */
 void spytag_assign_folds(const size_t *key, size_t n, int k,
                          unsigned long seed, unsigned char *fold);

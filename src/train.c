@@ -979,6 +979,19 @@ out:
     return NULL;
 }
 
+int spytag_auto_multiclass(const spytag_corpus *c, const unsigned char *use)
+{
+    size_t d, nt;
+    for (d = 0; d < spytag_corpus_size(c); d++) {
+        if (use && !use[d])
+            continue;
+        (void)spytag_corpus_doc_topics(c, d, &nt);
+        if (nt != 1)
+            return 0;
+    }
+    return spytag_corpus_ntopics(c) >= 2;
+}
+
 void spytag_assign_folds(const size_t *key, size_t n, int k,
                          unsigned long seed, unsigned char *fold)
 {
@@ -1014,7 +1027,7 @@ int spytag_train_subset(const spytag_corpus *c, const unsigned char *use,
 {
     struct problem_data p;
     spytag_model *m = NULL;
-    size_t T, n, nf, i, t, d, single = 1;
+    size_t T, n, nf, i, t, d;
     unsigned char *Y = NULL, *fold = NULL;
     uint32_t *df = NULL, *row_of = NULL;
     double *lq = NULL;
@@ -1069,8 +1082,6 @@ int spytag_train_subset(const spytag_corpus *c, const unsigned char *use,
         if (use && !use[d])
             continue;
         tp = spytag_corpus_doc_topics(c, d, &nt);
-        if (nt != 1)
-            single = 0;
         for (j = 0; j < nt; j++) {
             Y[(size_t)tp[j] * n + i] = 1;
             m->positives[tp[j]]++;
@@ -1084,8 +1095,9 @@ int spytag_train_subset(const spytag_corpus *c, const unsigned char *use,
                              spytag_corpus_topic(c, t));
             goto cleanup;
         }
-    m->multiclass = o->multiclass == SPYTAG_AUTO ? (single && T >= 2)
-                                                 : (o->multiclass != 0);
+    m->multiclass = o->multiclass == SPYTAG_AUTO
+                        ? spytag_auto_multiclass(c, use)
+                        : (o->multiclass != 0);
     /* (LIBLINEAR and libsvm take no cost per document) */
     if (o->solver == SPYTAG_SOLVER_DCD &&
         merge_identical(&p, &Y, T, &row_of) != 0)

@@ -43,6 +43,8 @@ START_TEST(test_scores_margins_tags)
         ck_assert_int_eq(tg[t], mg[t] >= spytag_model_threshold(model, t));
         ck_assert_double_eq_tol(s[t], spytag_platt_score(model, t, mg[t]),
                                 1e-12);
+        /* the public form of it, which `spytag info` uses */
+        ck_assert(spytag_model_score(model, t, mg[t]) == s[t]);
     }
     ck_assert_int_eq(tg[0], 1);
     ck_assert_int_eq(tg[1], 0);

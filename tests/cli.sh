@@ -163,7 +163,9 @@ for args in "eval -m|option '-m' needs a value" \
             "classify -qz|unknown option '-z'" \
             "classify --bogus=3|unknown option '--bogus'" \
             "classify --jsonl=3|option '--jsonl' takes no value" \
-            "classify --m|ambiguous option '--m'"; do
+            "classify --m|ambiguous option '--m'" \
+            "classify --mo|option '--model' needs a value" \
+            "classify --jsonl -zq|unknown option '-z'"; do
     # shellcheck disable=SC2086
     run "$SPYTAG" ${args%%|*}
     check "regression: ${args%%|*}: one message naming the option, exit 2" \
@@ -600,7 +602,7 @@ run "$SPYTAG" eval -k 30 "$DATA/corpus"
 check "eval with more folds than documents: exit 3" \
     all 'status_is 3' 'err_has "cannot fill 30 folds"'
 # FIXED BUG: a plain file named as the corpus (its labels.tsv) only got
-# "invalid JSON at column 8", which did not say what a corpus is
+# "invalid JSON at column N", which did not say what a corpus is
 run "$SPYTAG" eval -m "$M" "$DATA/corpus/labels.tsv"
 check "regression: eval on a labels.tsv file: says what a corpus is" \
     all 'status_is 3' 'out_empty' 'err_has_fixed "labels.tsv:1: invalid JSON"' \

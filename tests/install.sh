@@ -164,8 +164,8 @@ check "regression: the completion offers nothing for --explain=N" \
     test -z "$(cd "$tmp" && complete_words spytag classify --explain = '')"
 check "the completion offers files after '--explain '" \
     test -n "$(cd "$top_srcdir" && complete_words spytag classify --explain R)"
-check "the completion offers eval's -f values" \
-    test "$(complete_words spytag eval -f '')" = "text json"
+check "the completion offers eval's -f" \
+    eval 'case " $(complete_words spytag eval -) " in *" -f "*) true ;; *) false ;; esac'
 
 make -C "$top_builddir" uninstall DESTDIR="$dest" >"$tmp/uninstall.log" 2>&1
 check "make uninstall removes every installed file" \
