@@ -133,58 +133,32 @@ double spytag_eval_macro_f1(const spytag_eval *ev)
     return s / (double)ev->ntopics;
 }
 
-struct text_hash {
-    uint64_t h;
-    size_t doc;
-};
-
-static int cmp_text_hash(const void *a, const void *b)
+/* 1 when documents a and b of the corpus ctx have the same text. */
+static int same_text(size_t a, size_t b, void *ctx)
 {
-    const struct text_hash *x = a, *y = b;
-    if (x->h != y->h)
-        return x->h < y->h ? -1 : 1;
-    return x->doc < y->doc ? -1 : x->doc > y->doc;
+    const spytag_corpus *c = ctx;
+    size_t la, lb;
+    const char *ta = spytag_corpus_text(c, a, &la);
+    const char *tb = spytag_corpus_text(c, b, &lb);
+    return la == lb && memcmp(ta, tb, la) == 0;
 }
 
-/* rep[d]: the first document with the same text as document d (d itself
- * when it has no earlier copy).  Returns the number of distinct texts, or
- * 0 when out of memory. */
-static size_t find_copies(const spytag_corpus *c, size_t n, size_t *rep)
+/* group[d]: the number of document d's text, the texts numbered in the
+ * order of their first copies.  Returns the number of different texts, or
+ * SIZE_MAX when out of memory. */
+static size_t find_copies(const spytag_corpus *c, size_t n, uint32_t *group)
 {
-    struct text_hash *th = malloc((n ? n : 1) * sizeof *th);
-    size_t d, i, j, distinct = 0;
-    if (!th)
-        return 0;
+    uint64_t *h = malloc((n ? n : 1) * sizeof *h);
+    size_t d, distinct;
+    if (!h)
+        return SIZE_MAX;
     for (d = 0; d < n; d++) {
         size_t len;
         const char *text = spytag_corpus_text(c, d, &len);
-        th[d].h = XXH3_64bits(text, len);
-        th[d].doc = d;
-        rep[d] = d;
+        h[d] = XXH3_64bits(text, len);
     }
-    qsort(th, n, sizeof *th, cmp_text_hash);
-    /* within a run of one hash, by increasing document number: each takes
-     * the first earlier one of the same bytes */
-    for (i = 0; i < n; i = j) {
-        for (j = i + 1; j < n && th[j].h == th[i].h; j++) {
-            size_t a, la, lb, q;
-            const char *tb = spytag_corpus_text(c, th[j].doc, &lb);
-            for (q = i; q < j; q++) {
-                const char *ta;
-                a = th[q].doc;
-                if (rep[a] != a)
-                    continue;
-                ta = spytag_corpus_text(c, a, &la);
-                if (la == lb && memcmp(ta, tb, la) == 0) {
-                    rep[th[j].doc] = a;
-                    break;
-                }
-            }
-        }
-    }
-    for (d = 0; d < n; d++)
-        distinct += rep[d] == d;
-    free(th);
+    distinct = spytag_group_equal(h, n, same_text, (void *)c, group);
+    free(h);
     return distinct;
 }
 
@@ -192,7 +166,8 @@ int spytag_cross_validate(const spytag_corpus *c, const spytag_options *o,
                           int k, spytag_eval **out, spytag_error *err)
 {
     size_t n, T, d, t, distinct, g;
-    size_t *key = NULL, *rep = NULL, *count = NULL, *group = NULL;
+    size_t *key = NULL, *count = NULL;
+    uint32_t *group = NULL;
     unsigned char *fold = NULL, *use = NULL, *gold = NULL, *pred = NULL;
     const char **names = NULL;
     spytag_eval *ev = NULL;
@@ -209,7 +184,6 @@ int spytag_cross_validate(const spytag_corpus *c, const spytag_options *o,
         return spytag_fail(err, SPYTAG_EEMPTY, spytag_corpus_source(c), 0,
                            "%zu documents cannot fill %d folds", n, k);
     key = malloc(n * sizeof *key);
-    rep = malloc(n * sizeof *rep);
     group = malloc(n * sizeof *group);
     count = calloc(T + 1, sizeof *count);
     fold = malloc(n);
@@ -217,16 +191,15 @@ int spytag_cross_validate(const spytag_corpus *c, const spytag_options *o,
     gold = malloc(T + 1);
     pred = malloc(T + 1);
     names = malloc((T + 1) * sizeof *names);
-    if (!key || !rep || !group || !count || !fold || !use || !gold || !pred ||
-        !names)
+    if (!key || !group || !count || !fold || !use || !gold || !pred || !names)
         goto cleanup;
     for (t = 0; t < T; t++)
         names[t] = spytag_corpus_topic(c, t);
     ev = spytag_eval_new(names, T);
     if (!ev)
         goto cleanup;
-    distinct = find_copies(c, n, rep);
-    if (distinct == 0)
+    distinct = find_copies(c, n, group);
+    if (distinct == SIZE_MAX)
         goto cleanup;
     if (distinct < (size_t)k) {
         rc = spytag_fail(err, SPYTAG_EEMPTY, spytag_corpus_source(c), 0,
@@ -240,14 +213,10 @@ int spytag_cross_validate(const spytag_corpus *c, const spytag_options *o,
         for (j = 0; j < nt; j++)
             count[tp[j]]++;
     }
-    /* group[d]: the index of d's text (rep[d] < d when d is a copy);
-     * one key per text: the rarest topic of any of its copies (ties to
+    /* one key per text: the rarest topic of any of its copies (ties to
      * the lower topic number; T for none) */
-    for (d = 0, g = 0; d < n; d++) {
-        group[d] = rep[d] == d ? g++ : group[rep[d]];
-        if (rep[d] == d)
-            key[group[d]] = T;
-    }
+    for (g = 0; g < distinct; g++)
+        key[g] = T;
     for (d = 0; d < n; d++) {
         size_t nt, j, *best = &key[group[d]];
         const uint16_t *tp = spytag_corpus_doc_topics(c, d, &nt);
@@ -256,6 +225,7 @@ int spytag_cross_validate(const spytag_corpus *c, const spytag_options *o,
                 (count[tp[j]] == count[*best] && tp[j] < *best))
                 *best = tp[j];
     }
+    /* the texts' folds (in use[], free until the folds below) */
     spytag_assign_folds(key, distinct, k, o->seed + 7919, use);
     for (d = 0; d < n; d++)
         fold[d] = use[group[d]];
@@ -316,7 +286,6 @@ cleanup:
         spytag_fail(err, rc, NULL, 0, "out of memory");
     spytag_eval_free(ev);
     free(key);
-    free(rep);
     free(group);
     free(count);
     free(fold);

@@ -255,6 +255,16 @@ int spytag_dcd_solve_block(spytag_feat *const *rows, const uint32_t *rowlen,
  * 2007); returns A and B with P(y=1|f) = 1 / (1 + exp(A f + B)). */
 void spytag_platt_fit(const double *dec, const unsigned char *y, size_t n,
                       double *a, double *b);
+/* Groups n items, of hashes h (equal items have equal hashes), by
+ * same(a, b, ctx), which says whether items a and b are equal: group[i]
+ * gets the number of i's group, the groups numbered in the order of their
+ * first items (so the first item of group g comes before any of group
+ * g + 1).  Returns the number of groups, or SIZE_MAX when out of memory.
+ * Training merges identical documents with it, and cross-validation keeps
+ * copies of a text in one fold. */
+size_t spytag_group_equal(const uint64_t *h, size_t n,
+                          int (*same)(size_t a, size_t b, void *ctx),
+                          void *ctx, uint32_t *group);
 /* What SPYTAG_AUTO makes of training on the documents of c with
  * use[d] != 0 (NULL: all): 1, multi-class, when each has exactly one
  * topic and the corpus has at least two; else 0.  Training and

@@ -302,29 +302,68 @@ static int renumber_features(struct problem_data *p)
 
 /* ---- identical documents ----------------------------------------------- */
 
-struct row_key {
+struct hashed_item {
     uint64_t h;
-    size_t doc;
+    size_t i;
 };
 
-static int cmp_row_key(const void *a, const void *b)
+static int cmp_hashed_item(const void *a, const void *b)
 {
-    const struct row_key *x = a, *y = b;
+    const struct hashed_item *x = a, *y = b;
     if (x->h != y->h)
         return x->h < y->h ? -1 : 1;
-    return (x->doc > y->doc) - (x->doc < y->doc);
+    return (x->i > y->i) - (x->i < y->i);
 }
 
-/* 1 when documents a and b have the same vector and the same topics. */
-static int same_doc(const struct problem_data *p, const unsigned char *Y,
-                    size_t T, size_t a, size_t b)
+size_t spytag_group_equal(const uint64_t *h, size_t n,
+                          int (*same)(size_t a, size_t b, void *ctx),
+                          void *ctx, uint32_t *group)
 {
+    struct hashed_item *key = malloc((n + 1) * sizeof *key);
+    size_t i, j, g = 0;
+    if (!key)
+        return SIZE_MAX;
+    for (i = 0; i < n; i++) {
+        key[i].h = h[i];
+        key[i].i = i;
+        group[i] = (uint32_t)i;        /* for now: the first item like it */
+    }
+    qsort(key, n, sizeof *key, cmp_hashed_item);
+    for (i = 0; i < n; i = j) {        /* runs of equal hashes, by item */
+        for (j = i + 1; j < n && key[j].h == key[i].h; j++) {
+            size_t k;
+            for (k = i; k < j; k++)
+                if (group[key[k].i] == key[k].i &&
+                    same(key[k].i, key[j].i, ctx)) {
+                    group[key[j].i] = (uint32_t)key[k].i;
+                    break;
+                }
+        }
+    }
+    free(key);
+    /* the first item like it comes earlier, so its group is known */
+    for (i = 0; i < n; i++)
+        group[i] = group[i] == i ? (uint32_t)g++ : group[group[i]];
+    return g;
+}
+
+struct same_doc_ctx {
+    const struct problem_data *p;
+    const unsigned char *Y;
+    size_t T;
+};
+
+/* 1 when documents a and b have the same vector and the same topics. */
+static int same_doc(size_t a, size_t b, void *ctx)
+{
+    const struct same_doc_ctx *s = ctx;
+    const struct problem_data *p = s->p;
     size_t t;
     if (p->rowlen[a] != p->rowlen[b] ||
         memcmp(p->rows[a], p->rows[b], p->rowlen[a] * sizeof *p->rows[a]))
         return 0;
-    for (t = 0; t < T; t++)
-        if (Y[t * p->n + a] != Y[t * p->n + b])
+    for (t = 0; t < s->T; t++)
+        if (s->Y[t * p->n + a] != s->Y[t * p->n + b])
             return 0;
     return 1;
 }
@@ -342,41 +381,29 @@ static int same_doc(const struct problem_data *p, const unsigned char *Y,
 static int merge_identical(struct problem_data *p, unsigned char **Y,
                            size_t T, uint32_t **row_of)
 {
-    size_t n = p->n, i, j, u = 0, t;
-    struct row_key *key = malloc((n + 1) * sizeof *key);
-    uint32_t *rep = malloc((n + 1) * sizeof *rep);
+    size_t n = p->n, i, j, u, t;
+    uint64_t *h = malloc((n + 1) * sizeof *h);
     uint32_t *of = malloc((n + 1) * sizeof *of);
     uint32_t *weight = NULL;
     unsigned char *Yu = NULL;
+    struct same_doc_ctx ctx;
     int rc = -1;
 
     *row_of = NULL;
-    if (!key || !rep || !of)
+    if (!h || !of)
         goto cleanup;
     for (i = 0; i < n; i++) {
-        uint64_t h = XXH3_64bits(p->rows[i],
-                                 p->rowlen[i] * sizeof *p->rows[i]);
+        h[i] = XXH3_64bits(p->rows[i], p->rowlen[i] * sizeof *p->rows[i]);
         for (t = 0; t < T; t++)
             if ((*Y)[t * n + i])
-                h = (h ^ (t + 1)) * 0x9e3779b97f4a7c15ULL;
-        key[i].h = h;
-        key[i].doc = i;
-        rep[i] = (uint32_t)i;          /* the first document like it */
+                h[i] = (h[i] ^ (t + 1)) * 0x9e3779b97f4a7c15ULL;
     }
-    qsort(key, n, sizeof *key, cmp_row_key);
-    for (i = 0; i < n; i = j) {        /* groups of equal hashes */
-        for (j = i + 1; j < n && key[j].h == key[i].h; j++) {
-            size_t k;
-            for (k = i; k < j; k++)
-                if (rep[key[k].doc] == key[k].doc &&
-                    same_doc(p, *Y, T, key[k].doc, key[j].doc)) {
-                    rep[key[j].doc] = (uint32_t)key[k].doc;
-                    break;
-                }
-        }
-    }
-    for (i = 0; i < n; i++)
-        u += rep[i] == i;
+    ctx.p = p;
+    ctx.Y = *Y;
+    ctx.T = T;
+    u = spytag_group_equal(h, n, same_doc, &ctx, of);
+    if (u == SIZE_MAX)
+        goto cleanup;
     if (u == n) {                      /* nothing to merge */
         rc = 0;
         goto cleanup;
@@ -386,15 +413,13 @@ static int merge_identical(struct problem_data *p, unsigned char **Y,
     if (!weight || !Yu)
         goto cleanup;
     for (i = 0, j = 0; i < n; i++) {   /* j: rows so far */
-        if (rep[i] == i) {
-            of[i] = (uint32_t)j;
+        if (of[i] == j) {              /* the first document of its row */
             for (t = 0; t < T; t++)
                 Yu[t * u + j] = (*Y)[t * n + i];
             p->rows[j] = p->rows[i];
             p->rowlen[j] = p->rowlen[i];
             j++;
         } else {
-            of[i] = of[rep[i]];
             free(p->rows[i]);
         }
         weight[of[i]]++;
@@ -409,8 +434,7 @@ static int merge_identical(struct problem_data *p, unsigned char **Y,
     of = NULL;
     rc = 0;
 cleanup:
-    free(key);
-    free(rep);
+    free(h);
     free(of);
     free(weight);
     free(Yu);
