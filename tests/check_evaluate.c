@@ -153,13 +153,28 @@ static void fold_progress(void *user, const char *stage, size_t done,
     }
 }
 
+/* Asserts that tallies a and b have the same counts for each of their
+ * first T topics. */
+static void assert_same_counts(const spytag_eval *a, const spytag_eval *b,
+                               size_t T)
+{
+    size_t t, tp1, fp1, fn1, tp2, fp2, fn2;
+    for (t = 0; t < T; t++) {
+        spytag_eval_counts(a, t, &tp1, &fp1, &fn1);
+        spytag_eval_counts(b, t, &tp2, &fp2, &fn2);
+        ck_assert_uint_eq(tp1, tp2);
+        ck_assert_uint_eq(fp1, fp2);
+        ck_assert_uint_eq(fn1, fn2);
+    }
+}
+
 START_TEST(test_cross_validation)
 {
     spytag_corpus *c = tu_fixture_corpus();
     spytag_eval *ev = NULL, *ev2 = NULL;
     spytag_options o;
     spytag_error err;
-    size_t t, tp, fp, fn, tp2, fp2, fn2;
+    size_t t, tp, fp, fn;
     static const size_t positives[3] = { 7, 6, 7 };
     spytag_options_init(&o);
     o.progress = fold_progress;
@@ -180,13 +195,7 @@ START_TEST(test_cross_validation)
     /* and the folds are fixed by the seed */
     o.progress = NULL;
     ck_assert_int_eq(spytag_cross_validate(c, &o, 3, &ev2, &err), SPYTAG_OK);
-    for (t = 0; t < 3; t++) {
-        spytag_eval_counts(ev, t, &tp, &fp, &fn);
-        spytag_eval_counts(ev2, t, &tp2, &fp2, &fn2);
-        ck_assert_uint_eq(tp, tp2);
-        ck_assert_uint_eq(fp, fp2);
-        ck_assert_uint_eq(fn, fn2);
-    }
+    assert_same_counts(ev, ev2, 3);
     spytag_eval_free(ev);
     spytag_eval_free(ev2);
     spytag_corpus_free(c);
@@ -283,6 +292,24 @@ START_TEST(test_cross_validation_copies_share_a_fold)
 }
 END_TEST
 
+/* Asserts that 2-fold cross-validation of o on c succeeds with fold
+ * seeds 1 to 8, whatever the shuffle. */
+static void assert_folds_train(const spytag_corpus *c, spytag_options *o,
+                               const char *what)
+{
+    spytag_eval *ev = NULL;
+    spytag_error err;
+    int s;
+    memset(&err, 0, sizeof err);
+    for (s = 1; s <= 8; s++) {
+        o->seed = (unsigned long)s;
+        ck_assert_msg(spytag_cross_validate(c, o, 2, &ev, &err) == SPYTAG_OK,
+                      "%sseed %d: %s", what, s, err.message);
+        spytag_eval_free(ev);
+        ev = NULL;
+    }
+}
+
 START_TEST(test_cross_validation_rare_second_topic)
 {
     /* FIXED BUG: folds were stratified by each document's first topic, so
@@ -290,7 +317,6 @@ START_TEST(test_cross_validation_rare_second_topic)
      * the other folds' training failed ("topic 'rare' has no positive
      * document") on a corpus that trains */
     spytag_corpus *c = spytag_corpus_new();
-    spytag_eval *ev = NULL;
     spytag_model *m = NULL;
     spytag_options o;
     spytag_error err;
@@ -309,16 +335,7 @@ START_TEST(test_cross_validation_rare_second_topic)
     memset(&err, 0, sizeof err);
     ck_assert_int_eq(spytag_train(c, &o, &m, &err), SPYTAG_OK);
     spytag_model_free(m);
-    {
-        int s;
-        for (s = 1; s <= 8; s++) {    /* whatever the shuffle */
-            o.seed = (unsigned long)s;
-            ck_assert_msg(spytag_cross_validate(c, &o, 2, &ev, &err) ==
-                              SPYTAG_OK, "seed %d: %s", s, err.message);
-            spytag_eval_free(ev);
-            ev = NULL;
-        }
-    }
+    assert_folds_train(c, &o, "");
     spytag_corpus_free(c);
 
     /* and when the rare topic is only on later copies of two texts (a
@@ -333,17 +350,7 @@ START_TEST(test_cross_validation_rare_second_topic)
                                            d < 30 ? 1 : 2), SPYTAG_OK);
     }
     o.min_df = 1;
-    {
-        int s;
-        for (s = 1; s <= 8; s++) {
-            o.seed = (unsigned long)s;
-            ck_assert_msg(spytag_cross_validate(c, &o, 2, &ev, &err) ==
-                              SPYTAG_OK, "copies, seed %d: %s", s,
-                          err.message);
-            spytag_eval_free(ev);
-            ev = NULL;
-        }
-    }
+    assert_folds_train(c, &o, "copies, ");
     spytag_corpus_free(c);
 }
 END_TEST
@@ -363,7 +370,6 @@ START_TEST(test_cross_validation_kind_of_model)
     spytag_error err;
     char text[512];
     unsigned d;
-    size_t t, tp1, fp1, fn1, tp2, fp2, fn2;
     for (d = 0; d < 45; d++) {
         const char *one[] = { d % 3 == 0 ? "ships" : d % 3 == 1 ? "bread"
                                                                 : "stars" };
@@ -379,13 +385,7 @@ START_TEST(test_cross_validation_kind_of_model)
     ck_assert_int_eq(spytag_cross_validate(c, &o, 5, &a, &err), SPYTAG_OK);
     o.multiclass = 0;
     ck_assert_int_eq(spytag_cross_validate(c, &o, 5, &b, &err), SPYTAG_OK);
-    for (t = 0; t < 3; t++) {
-        spytag_eval_counts(a, t, &tp1, &fp1, &fn1);
-        spytag_eval_counts(b, t, &tp2, &fp2, &fn2);
-        ck_assert_uint_eq(tp1, tp2);
-        ck_assert_uint_eq(fp1, fp2);
-        ck_assert_uint_eq(fn1, fn2);
-    }
+    assert_same_counts(a, b, 3);
     spytag_eval_free(a);
     spytag_eval_free(b);
     spytag_corpus_free(c);
