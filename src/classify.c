@@ -148,6 +148,37 @@ static void decision_values(const spytag_model *m, const spytag_feat *f,
 }
 #endif
 
+/* The same sums over sparse rows (see struct spytag_model): each stored
+ * weight goes to its topic's sum, feature by feature, so each sum gets the
+ * same products in the same order as from the dense rows, less the
+ * products of the weights that are +0.0, which add nothing to a sum that
+ * is not -0.0 (spytag_classify starts them at bias + 0.0). */
+static void decision_values_sparse(const spytag_model *m,
+                                   const spytag_feat *f, size_t n,
+                                   double *acc)
+{
+    size_t M = SPYTAG_MASK_WORDS(m->ntopics), i, k;
+    for (i = 0; i < n && i < AHEAD; i++)
+        SPYTAG_PREFETCH(m->rows + m->row_at[f[i].index]);
+    for (i = 0; i < n; i++) {
+        const uint32_t *r = m->rows + m->row_at[f[i].index], *wp = r + M;
+        double x = f[i].value;
+        if (i + 2 * AHEAD < n)   /* the row starts, then the rows */
+            SPYTAG_PREFETCH(&m->row_at[f[i + 2 * AHEAD].index]);
+        if (i + AHEAD < n)
+            SPYTAG_PREFETCH(m->rows + m->row_at[f[i + AHEAD].index]);
+        for (k = 0; k < M; k++) {
+            uint32_t bits = r[k];
+            double *a = acc + 32 * k;
+            for (; bits; bits &= bits - 1) {
+                float w;
+                memcpy(&w, wp++, sizeof w);
+                a[SPYTAG_CTZ(bits)] += (double)w * x;
+            }
+        }
+    }
+}
+
 int spytag_classify(spytag_classifier *cl, const char *text, size_t len,
                     double *scores, double *margins, unsigned char *tags)
 {
@@ -162,9 +193,12 @@ int spytag_classify(spytag_classifier *cl, const char *text, size_t len,
     n = spytag_vectorize(&cl->vb, text, len);
     cl->nfeat = n > 0 ? (size_t)n : 0;
     for (t = 0; t < T; t++)
-        cl->acc[t] = m->bias[t];
+        cl->acc[t] = m->bias[t] + 0.0;   /* (-0.0 becomes +0.0) */
     cl->acc[T] = 0.0;            /* the spare lane of an odd chunk */
-    decision_values(m, cl->vb.out, cl->nfeat, cl->acc);
+    if (m->w)
+        decision_values(m, cl->vb.out, cl->nfeat, cl->acc);
+    else
+        decision_values_sparse(m, cl->vb.out, cl->nfeat, cl->acc);
     for (t = 0; t < T; t++)
         if (cl->acc[t] > cl->acc[best])
             best = t;
@@ -191,8 +225,7 @@ size_t spytag_explain(spytag_classifier *cl, size_t t, size_t k,
     for (i = 0; i < cl->nfeat; i++) {
         uint32_t f = cl->vb.out[i].index;
         spytag_topk_offer(features, contrib, &n, k, f,
-                          m->w[(size_t)f * m->ntopics + t] *
-                              cl->vb.out[i].value);
+                          spytag_weight(m, f, t) * cl->vb.out[i].value);
     }
     return n;
 }

@@ -12,14 +12,32 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #if defined(__GNUC__)
 #define SPYTAG_PRINTF(a, b) __attribute__((format(printf, a, b)))
 /* Starts loading the cache line of p (a hint: no effect on results). */
 #define SPYTAG_PREFETCH(p) __builtin_prefetch(p)
+/* Set bits of x; index of the lowest set bit of x != 0. */
+#define SPYTAG_POPCOUNT(x) ((size_t)__builtin_popcount(x))
+#define SPYTAG_CTZ(x) ((size_t)__builtin_ctz(x))
 #else
 #define SPYTAG_PRINTF(a, b)
 #define SPYTAG_PREFETCH(p) ((void)(p))
+static inline size_t SPYTAG_POPCOUNT(unsigned x)
+{
+    size_t n = 0;
+    for (; x; x &= x - 1)
+        n++;
+    return n;
+}
+static inline size_t SPYTAG_CTZ(unsigned x)
+{
+    size_t n = 0;
+    for (; !(x & 1u); x >>= 1)
+        n++;
+    return n;
+}
 #endif
 
 /* Fills err (when not NULL) and returns status, so callers can write
@@ -152,11 +170,43 @@ struct spytag_model {
     double *platt_a, *platt_b;   /* score = 1 / (1 + exp(a * margin + b)) */
     uint32_t *positives;         /* per topic */
     spytag_vectorizer vec;
-    float *w;                    /* feature-major: w[f * ntopics + t],
-                                    then SPYTAG_W_PAD zeros */
+    /* The weights, in one of two forms.  Dense (w != NULL): feature-major,
+     * w[f * ntopics + t], then SPYTAG_W_PAD zeros; what training builds,
+     * and what a dense model file loads into.  Sparse (w == NULL): what a
+     * model file with sparse weights loads into, so that a model of many
+     * topics, most of whose weights are 0, takes the memory of its file:
+     * feature f's row starts at rows + row_at[f], SPYTAG_MASK_WORDS(T)
+     * words of which bit t % 32 of word t / 32 says that topic t's weight
+     * is stored, then the stored weights (f32 bit patterns) by topic; the
+     * others are 0.  spytag_weight reads either. */
+    float *w;
+    uint32_t *rows;
+    size_t *row_at;
 };
 
 #define SPYTAG_W_PAD 16
+#define SPYTAG_MASK_WORDS(T) (((size_t)(T) + 31) / 32)
+
+/* Weight of topic t for feature f, in either form. */
+static inline float spytag_weight(const spytag_model *m, size_t f, size_t t)
+{
+    const uint32_t *r;
+    size_t k, before = 0;
+    uint32_t word, bit;
+    float w;
+    if (m->w)
+        return m->w[f * m->ntopics + t];
+    r = m->rows + m->row_at[f];
+    word = r[t / 32];
+    bit = 1u << (t % 32);
+    if (!(word & bit))
+        return 0.0f;
+    for (k = 0; k < t / 32; k++)
+        before += SPYTAG_POPCOUNT(r[k]);
+    before += SPYTAG_POPCOUNT(word & (bit - 1));
+    memcpy(&w, r + SPYTAG_MASK_WORDS(m->ntopics) + before, sizeof w);
+    return w;
+}
 spytag_model *spytag_model_alloc(size_t ntopics);
 double spytag_platt_score(const spytag_model *m, size_t t, double margin);
 

@@ -273,6 +273,107 @@ START_TEST(test_margins_exact)
 }
 END_TEST
 
+START_TEST(test_sparse_rows)
+{
+    /* a model whose weights are mostly 0 is saved sparse and loads into
+     * sparse rows (one to three mask words a row); it gives the same
+     * margins, to the bit, as the dense model it was saved from, and the
+     * same explanations and top terms */
+    static const size_t Ts[] = { 3, 20, 33, 70 };
+    size_t k;
+    for (k = 0; k < sizeof Ts / sizeof Ts[0]; k++) {
+        size_t T = Ts[k], t, d, i, nw, nzero = 0;
+        spytag_corpus *c = spytag_corpus_new();
+        spytag_model *m = NULL, *back = NULL;
+        spytag_classifier *cl, *cb;
+        spytag_options o;
+        spytag_error err;
+        unsigned char *buf = NULL;
+        size_t len;
+        double *m1 = malloc(T * sizeof *m1), *m2 = malloc(T * sizeof *m2);
+        char text[8192] = "", doc[256], topic[32];
+        for (t = 0; t < T; t++)
+            for (d = 0; d < 3; d++) {
+                const char *lab[1] = { topic };
+                snprintf(topic, sizeof topic, "topic%zu", t);
+                snprintf(doc, sizeof doc, "word%zu common filler term%zu "
+                         "word%zu other%zu shared", t, d, t, (t + d) % 7);
+                ck_assert_int_eq(spytag_corpus_add(c, doc, doc, strlen(doc),
+                                                   lab, 1), SPYTAG_OK);
+            }
+        for (t = 0; t < T; t += 2) {
+            snprintf(doc, sizeof doc, "word%zu common other%zu term%zu ", t,
+                     t % 7, t % 3);
+            strcat(text, doc);
+        }
+        spytag_options_init(&o);
+        o.tune_folds = 0;
+        o.multiclass = 0;
+        ck_assert_int_eq(spytag_train(c, &o, &m, NULL), SPYTAG_OK);
+        nw = spytag_vectorizer_size(&m->vec) * T;
+        for (i = 0; i < nw; i++)          /* 4 in 5 weights become 0 */
+            if (i % 5) {
+                m->w[i] = 0.0f;
+                nzero++;
+            }
+        ck_assert_uint_gt(nzero, 0);
+        ck_assert_int_eq(spytag_model_serialize(m, &buf, &len), SPYTAG_OK);
+        ck_assert_int_eq(buf[12] & 2, 2);             /* saved sparse */
+        memset(&err, 0, sizeof err);
+        ck_assert_int_eq(spytag_model_load_buffer(buf, len, "t.model", &back,
+                                                  &err), SPYTAG_OK);
+        ck_assert_ptr_null(back->w);                  /* sparse rows */
+        ck_assert_ptr_nonnull(back->rows);
+        cl = spytag_classifier_new(m);
+        cb = spytag_classifier_new(back);
+        ck_assert_int_eq(spytag_classify(cl, text, strlen(text), NULL, m1,
+                                         NULL), SPYTAG_OK);
+        ck_assert_int_eq(spytag_classify(cb, text, strlen(text), NULL, m2,
+                                         NULL), SPYTAG_OK);
+        for (t = 0; t < T; t++) {
+            uint32_t fa[5], fb[5];
+            double ca[5], cc[5];
+            size_t na, nb, j;
+            char ta[80], tb[80];
+            ck_assert_msg(memcmp(&m1[t], &m2[t], sizeof m1[t]) == 0,
+                          "T=%zu topic %zu: %.17g, not %.17g", T, t, m2[t],
+                          m1[t]);
+            na = spytag_explain(cl, t, 5, fa, ca);
+            nb = spytag_explain(cb, t, 5, fb, cc);
+            ck_assert_uint_eq(na, nb);
+            for (j = 0; j < na; j++) {
+                ck_assert(ca[j] == cc[j]);
+                ck_assert_str_eq(spytag_model_term(m, fa[j], ta, sizeof ta),
+                                 spytag_model_term(back, fb[j], tb,
+                                                   sizeof tb));
+            }
+            na = spytag_model_top_terms(m, t, 5, fa, ca);
+            nb = spytag_model_top_terms(back, t, 5, fb, cc);
+            ck_assert_uint_eq(na, nb);
+            for (j = 0; j < na; j++)
+                ck_assert(ca[j] == cc[j]);
+        }
+        {   /* and it is saved back as the same bytes */
+            unsigned char *again = NULL;
+            size_t len2;
+            ck_assert_int_eq(spytag_model_serialize(back, &again, &len2),
+                             SPYTAG_OK);
+            ck_assert_uint_eq(len2, len);
+            ck_assert_mem_eq(again, buf, len);
+            free(again);
+        }
+        spytag_classifier_free(cl);
+        spytag_classifier_free(cb);
+        spytag_model_free(back);
+        spytag_model_free(m);
+        spytag_corpus_free(c);
+        free(buf);
+        free(m1);
+        free(m2);
+    }
+}
+END_TEST
+
 START_TEST(test_threads_share_model)
 {
     /* a loaded model is shared by threads, each with its own classifier */
@@ -313,6 +414,7 @@ static Suite *classify_suite(void)
     tcase_add_test(tc, test_explain);
     tcase_add_test(tc, test_threads_share_model);
     tcase_add_test(tc, test_margins_exact);
+    tcase_add_test(tc, test_sparse_rows);
     tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
     return s;
