@@ -401,6 +401,95 @@ START_TEST(test_threads_share_model)
 }
 END_TEST
 
+/* A multi-class corpus of five topics, three short documents each. */
+static spytag_corpus *five_topic_corpus(void)
+{
+    static const struct {
+        const char *topic, *text;
+    } docs[] = {
+        { "astronomy", "the telescope found a faint galaxy near the comet" },
+        { "astronomy", "astronomers watched the comet cross the night sky" },
+        { "astronomy", "a new galaxy and a comet seen through the telescope" },
+        { "baking", "knead the dough and bake the bread in the oven" },
+        { "baking", "the baker took warm bread and pastry from the oven" },
+        { "baking", "flour yeast and dough rise before the bread is baked" },
+        { "chess", "the grandmaster moved her knight and took the bishop" },
+        { "chess", "a chess opening sacrifices a pawn to free the bishop" },
+        { "chess", "checkmate came when the knight trapped the king" },
+        { "music", "the orchestra tuned violins before the symphony" },
+        { "music", "a pianist and the orchestra played the symphony" },
+        { "music", "violins and cellos carried the melody of the symphony" },
+        { "sailing", "the crew trimmed the sails as the yacht left harbour" },
+        { "sailing", "a yacht with white sails tacked across the harbour" },
+        { "sailing", "sailors hoisted the sails and steered the yacht" },
+    };
+    spytag_corpus *c = spytag_corpus_new();
+    size_t i;
+    ck_assert_ptr_nonnull(c);
+    for (i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "d%zu", i);
+        ck_assert_int_eq(spytag_corpus_add(c, id, docs[i].text,
+                                           strlen(docs[i].text),
+                                           &docs[i].topic, 1), SPYTAG_OK);
+    }
+    return c;
+}
+
+START_TEST(test_multiclass_argmax)
+{
+    /* a multi-class model tags exactly the topic of the largest decision
+     * value, wherever it stands among the topics: texts of each topic and
+     * of mixtures, so that the best is first, last and in between, and the
+     * others come in many orders.  (A mutation test found that comparing
+     * each topic with topic 0 instead of with the best so far passed
+     * every test: the fixture's multi-class tests have three topics.) */
+    static const char *const texts[] = {
+        "a comet and a galaxy", "bread dough in the oven",
+        "the knight took the bishop", "violins in the symphony",
+        "the yacht trimmed its sails", "a comet over the harbour yacht",
+        "bread for the orchestra", "the knight and the telescope",
+        "sails and violins", "bishop bread comet", "yacht symphony dough",
+        "pawn galaxy sails", "the king of the oven", "night melody",
+        "pastry and chess at the harbour", "",
+    };
+    spytag_corpus *c = five_topic_corpus();
+    spytag_model *m = NULL;
+    spytag_classifier *cl;
+    spytag_options o;
+    double margin[5];
+    unsigned char tag[5];
+    size_t i, t, best, ntags, seen[5] = { 0 };
+    spytag_options_init(&o);
+    o.min_df = 1;
+    ck_assert_int_eq(spytag_train(c, &o, &m, NULL), SPYTAG_OK);
+    ck_assert_int_eq(spytag_model_multiclass(m), 1);
+    ck_assert_uint_eq(spytag_model_ntopics(m), 5);
+    cl = spytag_classifier_new(m);
+    ck_assert_ptr_nonnull(cl);
+    for (i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        ck_assert_int_eq(spytag_classify(cl, texts[i], strlen(texts[i]),
+                                         NULL, margin, tag), SPYTAG_OK);
+        best = 0;
+        ntags = 0;
+        for (t = 0; t < 5; t++) {
+            if (margin[t] > margin[best])
+                best = t;
+            ntags += tag[t];
+        }
+        ck_assert_msg(ntags == 1 && tag[best], "'%s': %zu tags, the best "
+                      "(%s) %s", texts[i], ntags, spytag_model_topic(m, best),
+                      tag[best] ? "tagged" : "not tagged");
+        seen[best]++;
+    }
+    for (t = 0; t < 5; t++)           /* every topic came out best */
+        ck_assert_uint_gt(seen[t], 0);
+    spytag_classifier_free(cl);
+    spytag_model_free(m);
+    spytag_corpus_free(c);
+}
+END_TEST
+
 static Suite *classify_suite(void)
 {
     Suite *s = suite_create("classify");
@@ -415,6 +504,7 @@ static Suite *classify_suite(void)
     tcase_add_test(tc, test_threads_share_model);
     tcase_add_test(tc, test_margins_exact);
     tcase_add_test(tc, test_sparse_rows);
+    tcase_add_test(tc, test_multiclass_argmax);
     tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
     return s;

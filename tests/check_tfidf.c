@@ -220,6 +220,30 @@ START_TEST(test_max_df)
 }
 END_TEST
 
+START_TEST(test_max_df_boundary)
+{
+    /* --max-df drops the words in MORE than that share of the documents:
+     * with 4 documents and 0.5, "banana" (in 2) stays, "apple" (in 3) goes.
+     * (A mutation test found that a '>=' in keep_df, which drops
+     * "banana" too, passed every test before this one.) */
+    static const char *const texts[] = {
+        "apple banana", "apple banana", "apple cherry", "date",
+    };
+    struct fitted f;
+    size_t i;
+    int banana = 0, apple = 0;
+    fit(&f, texts, 4, NULL, 1, 1, 0.5);
+    ck_assert_uint_eq(f.v.nuni, 3);
+    for (i = 0; i < f.v.nuni; i++) {
+        banana += strcmp(term(&f.v, (uint32_t)i), "banana") == 0;
+        apple += strcmp(term(&f.v, (uint32_t)i), "apple") == 0;
+    }
+    ck_assert_int_eq(banana, 1);
+    ck_assert_int_eq(apple, 0);
+    unfit(&f);
+}
+END_TEST
+
 START_TEST(test_subset)
 {
     /* only d0 and d1: N = 2, idf(1) = 1 + ln(3/2), idf(2) = 1 */
@@ -492,6 +516,7 @@ static Suite *tfidf_suite(void)
     tcase_add_test(tc, test_pairs_all);
     tcase_add_test(tc, test_pairs_min_df);
     tcase_add_test(tc, test_max_df);
+    tcase_add_test(tc, test_max_df_boundary);
     tcase_add_test(tc, test_subset);
     tcase_add_test(tc, test_fit_empty);
     tcase_add_test(tc, test_fit_rows_sorted);

@@ -386,6 +386,29 @@ run "$SPYTAG" classify -m "$M" "$DATA/tricky.jsonl"
 check "tricky JSON as a .jsonl file: the good lines, ids escaped for TSV" \
     all 'status_is 1' "col_is 1 'e1;e2;e7;8;e10;a\"b\\\\cé;e24'" \
     "col_is 2 'astronomy;astronomy;baking;sailing;astronomy;baking;baking'"
+# '\/' is a JSON escape of '/' (some encoders write every slash so), and
+# a backslash inside an answer's string is written '\\'.  (A mutation test
+# found that the reader could refuse '\/', and the writer pass a backslash
+# that follows other characters as it is, with every test passing.)
+printf '{"id":"s\\/1","text":"bread\\/dough in the oven"}\n' >"$TMP/slash.jsonl"
+run_in "$TMP/slash.jsonl" "$SPYTAG" classify -m "$M" --jsonl
+check "--jsonl: '\\/' is read as a slash" all 'status_is 0' 'err_empty' "json_ok '
+import json, sys
+r = json.loads(sys.stdin.read())
+assert r[\"id\"] == \"s/1\" and r[\"labels\"] == [\"baking\"], r
+'"
+mkdir "$TMP/backslash"
+printf 'Knead the dough and bake the bread.\n' >"$TMP/backslash/a\\b\\q.txt"
+export BS_DIR="$TMP/backslash"
+run "$SPYTAG" classify -m "$M" -f json "$BS_DIR"
+check "-f json: backslashes inside a name are escaped" all 'status_is 0' \
+    'out_lines 1' "json_ok '
+import json, os, sys
+r = json.loads(sys.stdin.read())
+d = os.environ[\"BS_DIR\"]
+assert r[\"id\"] == os.path.join(d, os.listdir(d)[0]), r[\"id\"]
+assert r[\"labels\"] == [\"baking\"], r
+'"
 # FIXED BUG: the program's JSON reader (src/jsonline.c, jl_key_is and the
 # duplicate check) compares member names as raw bytes, so "t\u0065xt" is
 # not taken for "text" (RFC 8259: it is the same name; the library's
