@@ -3,7 +3,8 @@
  * scores, margins and tags agree with the model's thresholds and Platt
  * sigmoids, text without known words gets the bias, invalid UTF-8 never
  * fails, classifiers are reusable and independent (also across threads),
- * and spytag_explain names the words of the document behind a topic.
+ * spytag_explain names the words of the document behind a topic, and a
+ * multi-class model tags the topic of the largest margin.
  */
 #include "testutil.h"
 #include "internal.h"

@@ -3,7 +3,8 @@
  * (astronomy, baking, sailing; three documents with no topic, one with
  * two): the model's topics and counts, the exact tags it gives to new
  * sentences, determinism (also on several threads), the three solvers
- * (spytag's own DCD, LIBLINEAR, libsvm), refused corpora and settings,
+ * (spytag's own DCD, LIBLINEAR, libsvm), what --balanced does to the
+ * decision values, refused corpora and settings,
  * multi-class auto-detection, and the helpers behind thresholds, Platt
  * scores and stratified folds.
  */
