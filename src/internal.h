@@ -328,5 +328,10 @@ void spytag_assign_folds(const size_t *key, size_t n, int k,
  * *f1 (when not NULL). */
 double spytag_best_threshold(const double *dec, const unsigned char *y,
                              size_t n, double *f1);
+/* The threshold training gives a multi-label topic from its held-out
+ * decision values: the best one, or when its F1 is below 0.3 (too few
+ * positives to trust it), the larger of it and 0, the SVM's boundary. */
+double spytag_tuned_threshold(const double *dec, const unsigned char *y,
+                              size_t n);
 
 #endif

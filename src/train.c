@@ -226,6 +226,17 @@ double spytag_best_threshold(const double *dec, const unsigned char *y,
     return thr;
 }
 
+double spytag_tuned_threshold(const double *dec, const unsigned char *y,
+                              size_t n)
+{
+    double f1, thr = spytag_best_threshold(dec, y, n, &f1);
+    /* SCut.FBR (Yang, 2001): a threshold whose held-out F1 is poor comes
+     * from too few positives to trust; keep the SVM's own boundary (0)
+     * instead, which predicts the topic only on clear evidence, unless
+     * the tuned threshold is stricter still. */
+    return f1 < FBR ? (thr > 0 ? thr : 0.0) : thr;
+}
+
 /* ---- solvers ------------------------------------------------------------- */
 
 struct problem_data {
@@ -817,16 +828,8 @@ static void finish_topic(struct topic_job *job, size_t t, size_t lane,
             yv = ws->ex_y;
             nv = job->ndocs;
         }
-        if (m->multiclass) {
-            m->threshold[t] = 0.0;
-        } else {
-            double f1, thr = spytag_best_threshold(dv, yv, nv, &f1);
-            /* SCut.FBR (Yang, 2001): a threshold whose held-out F1 is poor
-             * comes from too few positives to trust; keep the SVM's own
-             * boundary (0) instead, which predicts the topic only on clear
-             * evidence. */
-            m->threshold[t] = f1 < FBR ? (thr > 0 ? thr : 0.0) : thr;
-        }
+        m->threshold[t] = m->multiclass ? 0.0
+                                        : spytag_tuned_threshold(dv, yv, nv);
         spytag_platt_fit(dv, yv, nv, &m->platt_a[t], &m->platt_b[t]);
     } else {
         m->threshold[t] = 0.0;

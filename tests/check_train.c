@@ -1036,6 +1036,60 @@ START_TEST(test_platt_fit)
 }
 END_TEST
 
+START_TEST(test_platt_fit_unbalanced)
+{
+    /* 3 positives, 9 negatives: Platt's targets (4/5 for a positive, 1/11
+     * for a negative) differ, so a mix-up of the two priors shows.  A and
+     * B minimise the same cross-entropy in scipy's BFGS (gtol 1e-12):
+     * -1.12441823, 1.19284703; with the priors swapped, -0.751, 0.623.
+     * (A mutation test found that the balanced case above could not tell
+     * the two apart.) */
+    static const double dec[] = { 2.1, 1.3, 0.4, 0.9, -0.3, -0.8, -1.1, -1.6,
+                                  -0.2, 0.5, -2.0, -0.7 };
+    static const unsigned char y[] = { 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+    double a, b;
+    spytag_platt_fit(dec, y, 12, &a, &b);
+    ck_assert_double_eq_tol(a, -1.12441823, 1e-4);
+    ck_assert_double_eq_tol(b, 1.19284703, 1e-4);
+}
+END_TEST
+
+START_TEST(test_tuned_threshold)
+{
+    /* the best F1 threshold, kept as it is when its F1 reaches 0.3; below
+     * that (SCut.FBR), 0 when it is below 0, itself when it is above.  (A
+     * mutation test found that always falling back to 0 passed every
+     * test.) */
+    static const double good_dec[] = { 1.0, 0.2, -0.4, -0.6, -1.5, -2.0 };
+    static const unsigned char good_y[] = { 1, 1, 1, 0, 0, 0 };
+    /* one positive at 0.8 under seven negatives: F1 2/9 at best */
+    static const double high_dec[] = { 1.5, 1.4, 1.3, 1.2, 1.1, 1.0, 0.9,
+                                       0.8, 0.5, -1.0, -1.2, -1.4 };
+    static const unsigned char high_y[] = { 0, 0, 0, 0, 0, 0, 0, 1, 0, 0,
+                                            0, 0 };
+    /* the same below 0 */
+    static const double low_dec[] = { -0.1, -0.2, -0.3, -0.4, -0.5, -0.6,
+                                      -0.7, -0.8, -1.5, -2.0 };
+    static const unsigned char low_y[] = { 0, 0, 0, 0, 0, 0, 0, 1, 0, 0 };
+    double f1, thr;
+
+    thr = spytag_best_threshold(good_dec, good_y, 6, &f1);
+    ck_assert_double_eq_tol(thr, -0.5, 1e-12);
+    ck_assert_double_eq_tol(f1, 1.0, 1e-12);
+    ck_assert_double_eq(spytag_tuned_threshold(good_dec, good_y, 6), thr);
+
+    thr = spytag_best_threshold(high_dec, high_y, 12, &f1);
+    ck_assert_double_eq_tol(thr, 0.65, 1e-12);
+    ck_assert_double_eq_tol(f1, 2.0 / 9.0, 1e-12);
+    ck_assert_double_eq(spytag_tuned_threshold(high_dec, high_y, 12), thr);
+
+    thr = spytag_best_threshold(low_dec, low_y, 10, &f1);
+    ck_assert_double_eq_tol(thr, -1.15, 1e-12);
+    ck_assert_double_eq_tol(f1, 2.0 / 9.0, 1e-12);
+    ck_assert_double_eq(spytag_tuned_threshold(low_dec, low_y, 10), 0.0);
+}
+END_TEST
+
 START_TEST(test_assign_folds)
 {
     /* 30 documents in 3 groups of 10 (key 0, 1, 2): 3 folds get 10 each,
@@ -1102,6 +1156,8 @@ static Suite *train_suite(void)
     tc = tcase_create("helpers");
     tcase_add_test(tc, test_best_threshold);
     tcase_add_test(tc, test_platt_fit);
+    tcase_add_test(tc, test_platt_fit_unbalanced);
+    tcase_add_test(tc, test_tuned_threshold);
     tcase_add_test(tc, test_assign_folds);
     tcase_add_test(tc, test_dcd_solve);
     tcase_add_test(tc, test_dcd_loo);
