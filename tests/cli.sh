@@ -78,6 +78,15 @@ json_ok() {
     return 1
 }
 all() { local t; for t in "$@"; do eval "$t" || return 1; done; }
+# every value in a list of "term=value" (--explain) or "  value  term"
+# (info) on stdout is above 0, and there is at least one
+positive_values() {
+    awk '{ n++; if ($1 + 0 <= 0) bad = 1 } END { exit bad || n == 0 }'
+}
+explain_positive() {
+    cut -f 4 "$OUT" | tr ' ,' '\n\n' | sed -n 's/.*=//p' | positive_values
+}
+info_positive() { grep '^  *-*[0-9]' "$OUT" | positive_values; }
 
 if [ ! -x "$SPYTAG" ]; then
     echo "not ok 1 - $SPYTAG is not built"
@@ -191,6 +200,26 @@ check "train: the model file exists" test -s "$M"
 run "$SPYTAG" train -q -o "$TMP/again.model" "$DATA/corpus"
 check "train -q: nothing on stdout or stderr" all 'status_is 0' 'out_empty' 'err_empty'
 check "train twice: byte-identical models" cmp -s "$M" "$TMP/again.model"
+# -q wins over --progress in either order; --progress alone shows progress
+# on a stderr that is not a terminal.  (A mutation test found that
+# --progress winning passed every test.)
+run "$SPYTAG" train -q --progress -o "$TMP/x.model" "$DATA/corpus"
+check "train -q --progress: nothing on stderr" all 'status_is 0' 'err_empty'
+run "$SPYTAG" train --progress -q -o "$TMP/x.model" "$DATA/corpus"
+check "train --progress -q: nothing on stderr" all 'status_is 0' 'err_empty'
+run "$SPYTAG" train --progress -o "$TMP/x.model" "$DATA/corpus"
+check "train --progress: progress on stderr, a file here" \
+    all 'status_is 0' 'err_has "training"'
+rm -f "$TMP/x.model"
+# info reports --stem and --no-stopwords as trained (a mutation test found
+# that printing stem= from the stop-word setting passed every test)
+run "$SPYTAG" info "$M"
+check "info after train with the defaults: stem=no stopwords=yes" \
+    all 'status_is 0' 'out_has " stem=no stopwords=yes$"'
+run "$SPYTAG" train -q --stem --no-stopwords -o "$TMP/stem.model" "$DATA/corpus"
+run "$SPYTAG" info "$TMP/stem.model"
+check "info after train --stem --no-stopwords: stem=yes stopwords=no" \
+    all 'status_is 0' 'out_has " stem=yes stopwords=no$"'
 run "$SPYTAG" train -q -j 1 -o "$TMP/j1.model" "$DATA/corpus"
 run "$SPYTAG" train -q -j 3 -o "$TMP/j3.model" "$DATA/corpus"
 check "train -j 1 and -j 3: byte-identical models" \
@@ -264,6 +293,11 @@ run "$SPYTAG" classify -m "$M" --top 1 "$T/t5.txt"
 check "classify --top 1 keeps the best tag" all 'status_is 0' 'col_is 2 astronomy'
 run "$SPYTAG" classify -m "$M" --min-score 0.999 "$T/t5.txt"
 check "classify --min-score 0.999 drops the tags" all 'status_is 0' 'col_is 2 ""'
+# --min-score 0 is a score every topic reaches: all are assigned (a
+# mutation test found that taking 0 for "not given" passed every test)
+run "$SPYTAG" classify -m "$M" --min-score 0 --no-scores "$T/t5.txt"
+check "classify --min-score 0 assigns every topic" all 'status_is 0' \
+    '[ "$(cut -f 2 "$OUT" | tr , "\\n" | sort | paste -s -d , -)" = astronomy,baking,sailing ]'
 run "$SPYTAG" classify -m "$M" --explain=2 "$T/t1.txt"
 check "classify --explain: a column of topic:term=weight" \
     all 'status_is 0' 'out_has "	astronomy:[a-z_]*=[0-9.]*,[a-z_]*=[0-9.]*$"'
@@ -396,6 +430,23 @@ check "--jsonl: '\\/' is read as a slash" all 'status_is 0' 'err_empty' "json_ok
 import json, sys
 r = json.loads(sys.stdin.read())
 assert r[\"id\"] == \"s/1\" and r[\"labels\"] == [\"baking\"], r
+'"
+# input members named as the answer's fields are dropped, each of them, so
+# that no key is written twice (a mutation test found that passing
+# "explain" through passed every test)
+printf '{"id":"r","text":"telescope galaxy planet stars","labels":"in","scores":"in","explain":"in","error":"in","src":1}\n' >"$TMP/reserved.jsonl"
+run_in "$TMP/reserved.jsonl" "$SPYTAG" classify -m "$M" --jsonl --explain=1
+check "--jsonl: labels, scores, explain and error in the input are dropped" \
+    all 'status_is 0' "json_ok '
+import json, sys
+def once(pairs):
+    keys = [k for k, v in pairs]
+    assert len(keys) == len(set(keys)), keys
+    return dict(pairs)
+r = json.loads(sys.stdin.read(), object_pairs_hook=once)
+assert r[\"src\"] == 1 and r[\"labels\"] == [\"astronomy\"], r
+assert \"error\" not in r and \"in\" not in r.values(), r
+assert set(r[\"explain\"]) == {\"astronomy\"}, r
 '"
 mkdir "$TMP/backslash"
 printf 'Knead the dough and bake the bread.\n' >"$TMP/backslash/a\\b\\q.txt"
@@ -650,6 +701,15 @@ check "info: path, corpus, topics and terms" \
     'out_has "^kind:        multi-label"' 'out_has "tune-method=folds"'
 check "info -n 3: three terms per topic" \
     [ "$(grep -c '^  *[0-9.-][0-9.-]*  [a-z ]*$' "$OUT")" -eq 9 ]
+# info and --explain list the terms that speak for a topic: positive
+# weights and contributions only, even when more are asked for than there
+# are.  (A mutation test found that listing negative ones passed every test.)
+run "$SPYTAG" info -n 100 "$M"
+check "info -n 100: positive weights only" all 'status_is 0' 'info_positive'
+printf 'The telescope crew baked bread on the yacht at night under the stars\n' >"$TMP/mix.txt"
+run "$SPYTAG" classify -m "$M" --explain=50 "$TMP/mix.txt"
+check "classify --explain=50: positive contributions only" \
+    all 'status_is 0' 'col_is 2 astronomy,sailing' 'explain_positive'
 # FIXED BUG: info showed an unused threshold of 0.000 for each topic of a
 # multi-class model, tune-method=folds where no tuning was done, and C as
 # %g (0.123457 for 0.123456789)

@@ -544,6 +544,17 @@ check "a model that cannot be renamed into place: exit 3, named, no temporary fi
 run "$SPYTAG" train -q -o "$K/absent/M" "$DATA/corpus"
 check "a model in a missing folder: exit 3, named" \
     all 'status_is 3' "err_has \"$K/absent/M\""
+# a save that fails while it writes (here the file size limit, 8 KiB
+# against the 384 KB of a model of corpus/) leaves neither the model nor
+# its temporary file.  (A mutation test found that leaving the temporary
+# file behind passed every test.)
+mkdir "$K/fsize"
+(trap '' XFSZ; ulimit -f 8; exec "$SPYTAG" train -q -o "$K/fsize/M" \
+    "$top_srcdir/corpus") >"$OUT" 2>"$ERR"
+rc=$?
+check "a save cut short by the file size limit: exit 3, no model, no temporary file" \
+    all 'status_is 3' 'err_has "File too large"' '[ ! -e "$K/fsize/M" ]' \
+    'no_tmp "$K/fsize"'
 # FIXED BUG: the atomic rename replaced whatever -o named, so as root
 # `spytag train -o /dev/null` turned /dev/null into a regular file.  Shown
 # on a device node of our own (needs root for mknod).
