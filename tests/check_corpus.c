@@ -493,16 +493,24 @@ START_TEST(test_topic_folders_copies)
     tu_write_str(tmp, "beta/x.txt", "the beta text");
     tu_write_str(tmp, "gamma/x.txt", "another text of the same name");
     tu_write_str(tmp, "_none/same.txt", "one text in two folders");
+    /* the same name and length but other bytes: two documents (a
+     * mutation test found that comparing the lengths only passed) */
+    tu_write_str(tmp, "alpha/len.txt", "hello world");
+    tu_write_str(tmp, "gamma/len.txt", "jello world");
     ck_assert_int_eq(load_tmp(NULL, &c, &err), SPYTAG_OK);
     /* _none/same.txt comes first (byte order); the copies give it alpha and
      * beta; gamma/x.txt is another text, so a document of its own */
-    ck_assert_uint_eq(spytag_corpus_size(c), 3);
+    ck_assert_uint_eq(spytag_corpus_size(c), 5);
     ck_assert_str_eq(spytag_corpus_id(c, 0), "_none/same.txt");
     ck_assert_str_eq(doc_topics(c, 0), "alpha beta");
-    ck_assert_str_eq(spytag_corpus_id(c, 1), "beta/x.txt");
-    ck_assert_str_eq(doc_topics(c, 1), "beta");
-    ck_assert_str_eq(spytag_corpus_id(c, 2), "gamma/x.txt");
-    ck_assert_str_eq(doc_topics(c, 2), "gamma");
+    ck_assert_str_eq(spytag_corpus_id(c, 1), "alpha/len.txt");
+    ck_assert_str_eq(doc_topics(c, 1), "alpha");
+    ck_assert_str_eq(spytag_corpus_id(c, 2), "beta/x.txt");
+    ck_assert_str_eq(doc_topics(c, 2), "beta");
+    ck_assert_str_eq(spytag_corpus_id(c, 3), "gamma/len.txt");
+    ck_assert_str_eq(doc_topics(c, 3), "gamma");
+    ck_assert_str_eq(spytag_corpus_id(c, 4), "gamma/x.txt");
+    ck_assert_str_eq(doc_topics(c, 4), "gamma");
     spytag_corpus_free(c);
 }
 END_TEST

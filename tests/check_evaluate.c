@@ -103,6 +103,24 @@ START_TEST(test_micro_macro)
 }
 END_TEST
 
+START_TEST(test_micro_fp_fn_apart)
+{
+    /* micro-F1 = 2 tp / (2 tp + fp + fn) with fp and fn apart: tp 1, fp 1,
+     * fn 2 give 2/5.  (The table above has fp = fn, and a mutation test
+     * found that summing fp twice passed every test.) */
+    static const char *const names[] = { "A", "B" };
+    static const unsigned char g[3][2] = { { 1, 0 }, { 1, 0 }, { 0, 1 } };
+    static const unsigned char p[3][2] = { { 1, 0 }, { 0, 1 }, { 0, 0 } };
+    spytag_eval *ev = spytag_eval_new(names, 2);
+    int d;
+    ck_assert_ptr_nonnull(ev);
+    for (d = 0; d < 3; d++)
+        spytag_eval_add(ev, g[d], p[d]);
+    ck_assert_double_eq_tol(spytag_eval_micro_f1(ev), 0.4, TOL);
+    spytag_eval_free(ev);
+}
+END_TEST
+
 START_TEST(test_perfect_and_empty)
 {
     const char *names[] = { "x", "y" };
@@ -399,6 +417,7 @@ static Suite *evaluate_suite(void)
     tcase_add_test(tc, test_counts);
     tcase_add_test(tc, test_topic_scores);
     tcase_add_test(tc, test_micro_macro);
+    tcase_add_test(tc, test_micro_fp_fn_apart);
     tcase_add_test(tc, test_perfect_and_empty);
     tcase_add_test(tc, test_names_copied);
     suite_add_tcase(s, tc);

@@ -4,7 +4,8 @@
  * two): the model's topics and counts, the exact tags it gives to new
  * sentences, determinism (also on several threads), the three solvers
  * (spytag's own DCD, LIBLINEAR, libsvm), what --balanced does to the
- * decision values, refused corpora and settings,
+ * decision values, the weight of merged copies, refused corpora and
+ * settings,
  * multi-class auto-detection, and the helpers behind thresholds, Platt
  * scores and stratified folds.
  */
@@ -348,6 +349,58 @@ START_TEST(test_dcd_weights)
     ck_assert_double_eq_tol(w1[0], w2[0], 1e-5);
     ck_assert_double_eq_tol(w1[1], w2[1], 1e-5);
     ck_assert_double_eq_tol(b1, b2, 1e-5);
+}
+END_TEST
+
+START_TEST(test_copies_weigh)
+{
+    /* training merges copies of a document (the same vector and topics)
+     * into one row that weighs as many: "orbit kitchen" six times under
+     * space and once under food is mostly space, as six separate rows
+     * would make it.  (A mutation test found that merged rows weighing 1,
+     * so that six copies count as one, passed every test.) */
+    static const struct {
+        const char *text, *topic;
+    } docs[] = {
+        { "rocket launch orbit crew", "space" },
+        { "orbit station astronauts", "space" },
+        { "rocket engines thrust crew", "space" },
+        { "kitchen bread soup", "food" },
+        { "bread oven baker", "food" },
+        { "soup recipe kitchen", "food" },
+        { "orbit kitchen", "food" },
+    };
+    spytag_corpus *c = spytag_corpus_new();
+    spytag_model *m = NULL;
+    spytag_classifier *cl;
+    spytag_options o;
+    double margin[2];
+    size_t i, space;
+    for (i = 0; i < 6 + sizeof docs / sizeof docs[0]; i++) {
+        size_t k = i < 6 ? 6 : i - 6;   /* rows 0-5: the copies */
+        const char *text = k == 6 ? "orbit kitchen" : docs[k].text;
+        const char *topic = k == 6 ? "space" : docs[k].topic;
+        char id[16];
+        if (i >= 6 && k == 6)
+            topic = "food";
+        snprintf(id, sizeof id, "d%zu", i);
+        ck_assert_int_eq(spytag_corpus_add(c, id, text, strlen(text),
+                                           &topic, 1), SPYTAG_OK);
+    }
+    spytag_options_init(&o);
+    o.min_df = 1;
+    ck_assert_int_eq(spytag_train(c, &o, &m, NULL), SPYTAG_OK);
+    space = strcmp(spytag_model_topic(m, 0), "space") == 0 ? 0 : 1;
+    cl = spytag_classifier_new(m);
+    ck_assert_ptr_nonnull(cl);
+    ck_assert_int_eq(spytag_classify(cl, "orbit kitchen", 13, NULL, margin,
+                                     NULL), SPYTAG_OK);
+    /* 0.67 (a row of weight 1 each: 0.04) */
+    ck_assert_msg(margin[space] > 0.3, "space %.4f, food %.4f",
+                  margin[space], margin[1 - space]);
+    spytag_classifier_free(cl);
+    spytag_model_free(m);
+    spytag_corpus_free(c);
 }
 END_TEST
 
@@ -1131,6 +1184,7 @@ static Suite *train_suite(void)
     tcase_add_test(tc, test_liblinear_solver);
     tcase_add_test(tc, test_threads_same_bytes);
     tcase_add_test(tc, test_nb_scaling);
+    tcase_add_test(tc, test_copies_weigh);
     tcase_add_test(tc, test_balanced);
     tcase_add_test(tc, test_no_tuning);
     tcase_add_test(tc, test_loo_tuning);

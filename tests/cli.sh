@@ -293,6 +293,8 @@ run "$SPYTAG" classify -m "$M" --top 1 "$T/t5.txt"
 check "classify --top 1 keeps the best tag" all 'status_is 0' 'col_is 2 astronomy'
 run "$SPYTAG" classify -m "$M" --min-score 0.999 "$T/t5.txt"
 check "classify --min-score 0.999 drops the tags" all 'status_is 0' 'col_is 2 ""'
+# (a mutation test found that --explain=0 taken as valid passed every test)
+bad_usage "classify --explain=0" "invalid --explain '0'" classify --explain=0
 # --min-score 0 is a score every topic reaches: all are assigned (a
 # mutation test found that taking 0 for "not given" passed every test)
 run "$SPYTAG" classify -m "$M" --min-score 0 --no-scores "$T/t5.txt"
@@ -448,6 +450,12 @@ assert r[\"src\"] == 1 and r[\"labels\"] == [\"astronomy\"], r
 assert \"error\" not in r and \"in\" not in r.values(), r
 assert set(r[\"explain\"]) == {\"astronomy\"}, r
 '"
+# a surrogate pair in a JSON string is the one character it encodes (a
+# mutation test found that decoding it as U+F600 passed every test)
+printf '{"id":"x\\ud83d\\ude00","text":"telescope galaxy"}\n' >"$TMP/astral.jsonl"
+run_in "$TMP/astral.jsonl" "$SPYTAG" classify -m "$M" --jsonl -f tsv --no-scores
+check "--jsonl: a surrogate pair is decoded (U+1F600)" \
+    all 'status_is 0' "col_is 1 'x😀'"
 mkdir "$TMP/backslash"
 printf 'Knead the dough and bake the bread.\n' >"$TMP/backslash/a\\b\\q.txt"
 export BS_DIR="$TMP/backslash"
@@ -659,6 +667,19 @@ assert [t[\"support\"] for t in r[\"topics\"]] == [7, 6, 7]
 assert all(t[\"tp\"] + t[\"fn\"] == t[\"support\"] for t in r[\"topics\"])
 assert r[\"micro_f1\"] >= 0.8
 '"
+# a topic of the test set that the model does not know is a row of its
+# own, missed every time, and counted in the figures (a mutation test found
+# that leaving it out passed every test)
+printf '%s\n' '{"text":"telescope galaxy planet stars","labels":["astronomy"]}' \
+    '{"text":"knead dough bread oven","labels":["baking","sports"]}' \
+    '{"text":"the match ended in a draw","labels":["sports"]}' \
+    >"$TMP/unknown-topic.jsonl"
+run "$SPYTAG" eval -m "$M" "$TMP/unknown-topic.jsonl"
+check "eval -m: a test-set topic unknown to the model is a row, missed, counted" \
+    all 'status_is 0' \
+    "err_has_fixed \"topic 'sports' of the test set is unknown to the model\"" \
+    'out_has "^sports  *0\.000  *0\.000  *0\.000  *2$"' \
+    'out_has "^micro-F1 0\.6667  macro-F1 0\.5000  false positives 0  false negatives 2$"'
 run "$SPYTAG" eval -m "$M" "$DATA/testset"
 check "eval -m on a test set: text report" \
     all 'status_is 0' "out_has_fixed \"model $M on $DATA/testset, 6 documents\"" \
