@@ -405,36 +405,24 @@ END_TEST
 /* A multi-class corpus of five topics, three short documents each. */
 static spytag_corpus *five_topic_corpus(void)
 {
-    static const struct {
-        const char *topic, *text;
-    } docs[] = {
-        { "astronomy", "the telescope found a faint galaxy near the comet" },
-        { "astronomy", "astronomers watched the comet cross the night sky" },
-        { "astronomy", "a new galaxy and a comet seen through the telescope" },
-        { "baking", "knead the dough and bake the bread in the oven" },
-        { "baking", "the baker took warm bread and pastry from the oven" },
-        { "baking", "flour yeast and dough rise before the bread is baked" },
-        { "chess", "the grandmaster moved her knight and took the bishop" },
-        { "chess", "a chess opening sacrifices a pawn to free the bishop" },
-        { "chess", "checkmate came when the knight trapped the king" },
-        { "music", "the orchestra tuned violins before the symphony" },
-        { "music", "a pianist and the orchestra played the symphony" },
-        { "music", "violins and cellos carried the melody of the symphony" },
-        { "sailing", "the crew trimmed the sails as the yacht left harbour" },
-        { "sailing", "a yacht with white sails tacked across the harbour" },
-        { "sailing", "sailors hoisted the sails and steered the yacht" },
+    static const tu_doc docs[] = {
+        { "the telescope found a faint galaxy near the comet", "astronomy" },
+        { "astronomers watched the comet cross the night sky", "astronomy" },
+        { "a new galaxy and a comet seen through the telescope", "astronomy" },
+        { "knead the dough and bake the bread in the oven", "baking" },
+        { "the baker took warm bread and pastry from the oven", "baking" },
+        { "flour yeast and dough rise before the bread is baked", "baking" },
+        { "the grandmaster moved her knight and took the bishop", "chess" },
+        { "a chess opening sacrifices a pawn to free the bishop", "chess" },
+        { "checkmate came when the knight trapped the king", "chess" },
+        { "the orchestra tuned violins before the symphony", "music" },
+        { "a pianist and the orchestra played the symphony", "music" },
+        { "violins and cellos carried the melody of the symphony", "music" },
+        { "the crew trimmed the sails as the yacht left harbour", "sailing" },
+        { "a yacht with white sails tacked across the harbour", "sailing" },
+        { "sailors hoisted the sails and steered the yacht", "sailing" },
     };
-    spytag_corpus *c = spytag_corpus_new();
-    size_t i;
-    ck_assert_ptr_nonnull(c);
-    for (i = 0; i < sizeof docs / sizeof docs[0]; i++) {
-        char id[16];
-        snprintf(id, sizeof id, "d%zu", i);
-        ck_assert_int_eq(spytag_corpus_add(c, id, docs[i].text,
-                                           strlen(docs[i].text),
-                                           &docs[i].topic, 1), SPYTAG_OK);
-    }
-    return c;
+    return tu_corpus(docs, sizeof docs / sizeof docs[0]);
 }
 
 START_TEST(test_multiclass_argmax)

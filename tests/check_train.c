@@ -299,7 +299,8 @@ START_TEST(test_balanced)
         o.balanced = 1;
         ck_assert_int_eq(spytag_train(c, &o, &bal, NULL), SPYTAG_OK);
         for (t = 0; t < 3; t++) {
-            double up = mean_margin(bal, c, t, 1) - mean_margin(plain, c, t, 1);
+            double up = mean_margin(bal, c, t, 1) -
+                        mean_margin(plain, c, t, 1);
             double down = mean_margin(plain, c, t, 0) -
                           mean_margin(bal, c, t, 0);
             ck_assert_msg(up > 0 && up > down, "solver %d, topic %zu: "
@@ -359,9 +360,10 @@ START_TEST(test_copies_weigh)
      * space and once under food is mostly space, as six separate rows
      * would make it.  (A mutation test found that merged rows weighing 1,
      * so that six copies count as one, passed every test.) */
-    static const struct {
-        const char *text, *topic;
-    } docs[] = {
+    static const tu_doc docs[] = {
+        { "orbit kitchen", "space" }, { "orbit kitchen", "space" },
+        { "orbit kitchen", "space" }, { "orbit kitchen", "space" },
+        { "orbit kitchen", "space" }, { "orbit kitchen", "space" },
         { "rocket launch orbit crew", "space" },
         { "orbit station astronauts", "space" },
         { "rocket engines thrust crew", "space" },
@@ -370,23 +372,12 @@ START_TEST(test_copies_weigh)
         { "soup recipe kitchen", "food" },
         { "orbit kitchen", "food" },
     };
-    spytag_corpus *c = spytag_corpus_new();
+    spytag_corpus *c = tu_corpus(docs, sizeof docs / sizeof docs[0]);
     spytag_model *m = NULL;
     spytag_classifier *cl;
     spytag_options o;
     double margin[2];
-    size_t i, space;
-    for (i = 0; i < 6 + sizeof docs / sizeof docs[0]; i++) {
-        size_t k = i < 6 ? 6 : i - 6;   /* rows 0-5: the copies */
-        const char *text = k == 6 ? "orbit kitchen" : docs[k].text;
-        const char *topic = k == 6 ? "space" : docs[k].topic;
-        char id[16];
-        if (i >= 6 && k == 6)
-            topic = "food";
-        snprintf(id, sizeof id, "d%zu", i);
-        ck_assert_int_eq(spytag_corpus_add(c, id, text, strlen(text),
-                                           &topic, 1), SPYTAG_OK);
-    }
+    size_t space;
     spytag_options_init(&o);
     o.min_df = 1;
     ck_assert_int_eq(spytag_train(c, &o, &m, NULL), SPYTAG_OK);

@@ -40,6 +40,13 @@ spytag_corpus *tu_fixture_corpus(void);
 /* A model trained on it with the default options. */
 spytag_model *tu_fixture_model(void);
 
+/* A document of tu_corpus: its text and its one topic. */
+typedef struct tu_doc {
+    const char *text, *topic;
+} tu_doc;
+/* A corpus of the n documents, with ids d0, d1, ... */
+spytag_corpus *tu_corpus(const tu_doc *docs, size_t n);
+
 /* Tags of `text` under model m as "topic,topic" ("" for none). */
 char *tu_tags(const spytag_model *m, const char *text);
 
