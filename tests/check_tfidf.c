@@ -37,12 +37,8 @@ static spytag_corpus *make_corpus(const char *const *texts, size_t n)
     spytag_corpus *c = spytag_corpus_new();
     size_t i;
     ck_assert_ptr_nonnull(c);
-    for (i = 0; i < n; i++) {
-        char id[32];
-        snprintf(id, sizeof id, "d%zu", i);
-        ck_assert_int_eq(spytag_corpus_add(c, id, texts[i], strlen(texts[i]),
-                                           NULL, 0), SPYTAG_OK);
-    }
+    for (i = 0; i < n; i++)
+        tu_add(c, i, texts[i], NULL);
     return c;
 }
 
@@ -54,24 +50,33 @@ struct fitted {
     spytag_options o;
 };
 
-static void fit(struct fitted *f, const char *const *texts, size_t n,
-                const unsigned char *use, int ngram, int min_df,
-                double max_df)
+/* Fits the n texts (those with use[i], or all) with options o. */
+static void fit_with(struct fitted *f, const char *const *texts, size_t n,
+                     const unsigned char *use, const spytag_options *o)
 {
     spytag_corpus *c = make_corpus(texts, n);
     spytag_error err;
     size_t i;
     memset(f, 0, sizeof *f);
-    spytag_options_init(&f->o);
-    f->o.stopwords = 1;
-    f->o.ngram_max = ngram;
-    f->o.min_df = min_df;
-    f->o.max_df = max_df;
+    f->o = *o;
     ck_assert_int_eq(spytag_vectorizer_fit(&f->v, c, use, &f->o, &f->rows,
                                            &f->rowlen, &err), SPYTAG_OK);
     for (i = 0; i < n; i++)
         f->n += !use || use[i];
     spytag_corpus_free(c);
+}
+
+static void fit(struct fitted *f, const char *const *texts, size_t n,
+                const unsigned char *use, int ngram, int min_df,
+                double max_df)
+{
+    spytag_options o;
+    spytag_options_init(&o);
+    o.stopwords = 1;
+    o.ngram_max = ngram;
+    o.min_df = min_df;
+    o.max_df = max_df;
+    fit_with(f, texts, n, use, &o);
 }
 
 static void unfit(struct fitted *f)
@@ -330,24 +335,33 @@ START_TEST(test_fit_rows_sorted)
 }
 END_TEST
 
+/* Asserts that b vectorises each of the texts f was fitted on (all of
+ * them) to its training row, twice (the second time from the cache). */
+static void assert_vectorize_matches(spytag_vecbuf *b, const struct fitted *f,
+                                     const char *const *texts)
+{
+    size_t d;
+    for (d = 0; d < f->n; d++) {
+        int pass;
+        for (pass = 0; pass < 2; pass++) {
+            long n = spytag_vectorize(b, texts[d], strlen(texts[d]));
+            uint32_t i;
+            ck_assert_msg(n == (long)f->rowlen[d], "'%s': %ld features, %u "
+                          "in training", texts[d], n, f->rowlen[d]);
+            for (i = 0; i < f->rowlen[d]; i++)
+                ck_assert_double_eq_tol(value_of(b, n, f->rows[d][i].index),
+                                        f->rows[d][i].value, 1e-6);
+        }
+    }
+}
+
 START_TEST(test_vectorize_matches_fit)
 {
     struct fitted f;
     spytag_vecbuf b;
-    size_t d;
     fit(&f, corpus_a, 3, NULL, 2, 1, 1.0);
     ck_assert_int_eq(spytag_vecbuf_init(&b, &f.v, &f.o), SPYTAG_OK);
-    for (d = 0; d < 3; d++) {
-        int pass;
-        for (pass = 0; pass < 2; pass++) {      /* the 2nd uses the cache */
-            long n = spytag_vectorize(&b, corpus_a[d], strlen(corpus_a[d]));
-            uint32_t i;
-            ck_assert_int_eq(n, (long)f.rowlen[d]);
-            for (i = 0; i < f.rowlen[d]; i++)
-                ck_assert_double_eq_tol(value_of(&b, n, f.rows[d][i].index),
-                                        f.rows[d][i].value, 1e-6);
-        }
-    }
+    assert_vectorize_matches(&b, &f, corpus_a);
     /* unknown words only: an empty vector */
     ck_assert_int_eq(spytag_vectorize(&b, "zebra yak", 9), 0);
     ck_assert_int_eq(spytag_vectorize(&b, "", 0), 0);
@@ -370,42 +384,24 @@ START_TEST(test_vectorize_stemmed_stop_word)
         "the probate lawyer", "lawyer fees", "probate court",
     };
     static const char wills[] = "probate wills lawyer";
-    spytag_corpus *c = make_corpus(texts, 3);
-    spytag_vectorizer v;
-    spytag_feat **rows;
-    uint32_t *rowlen;
+    struct fitted f;
     spytag_options o;
     spytag_vecbuf b;
-    spytag_error err;
-    size_t d;
     long n;
     spytag_options_init(&o);
     o.stem = 1;
     o.min_df = 1;
-    memset(&v, 0, sizeof v);
-    ck_assert_int_eq(spytag_vectorizer_fit(&v, c, NULL, &o, &rows, &rowlen,
-                                           &err), SPYTAG_OK);
-    ck_assert_int_ge(spytag_pairtab_find(v.pair,
-                         (uint32_t)spytag_strtab_find(v.uni, "probat", 6),
-                         (uint32_t)spytag_strtab_find(v.uni, "lawyer", 6)),
+    fit_with(&f, texts, 3, NULL, &o);
+    ck_assert_int_ge(spytag_pairtab_find(f.v.pair,
+                         (uint32_t)spytag_strtab_find(f.v.uni, "probat", 6),
+                         (uint32_t)spytag_strtab_find(f.v.uni, "lawyer", 6)),
                      0);
-    ck_assert_int_eq(spytag_vecbuf_init(&b, &v, &o), SPYTAG_OK);
+    ck_assert_int_eq(spytag_vecbuf_init(&b, &f.v, &f.o), SPYTAG_OK);
     n = spytag_vectorize(&b, wills, strlen(wills));
     ck_assert_msg(n == 2, "'%s': %ld features, expected 2", wills, n);
-    for (d = 0; d < 3; d++) {
-        uint32_t i;
-        n = spytag_vectorize(&b, texts[d], strlen(texts[d]));
-        ck_assert_int_eq(n, (long)rowlen[d]);
-        for (i = 0; i < rowlen[d]; i++)
-            ck_assert_double_eq_tol(value_of(&b, n, rows[d][i].index),
-                                    rows[d][i].value, 1e-6);
-        free(rows[d]);
-    }
-    free(rows);
-    free(rowlen);
+    assert_vectorize_matches(&b, &f, texts);
     spytag_vecbuf_free(&b);
-    spytag_vectorizer_clear(&v);
-    spytag_corpus_free(c);
+    unfit(&f);
 }
 END_TEST
 

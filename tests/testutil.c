@@ -190,18 +190,21 @@ spytag_corpus *tu_fixture_corpus(void)
     return c;
 }
 
+void tu_add(spytag_corpus *c, size_t i, const char *text, const char *topic)
+{
+    char id[24];
+    snprintf(id, sizeof id, "d%zu", i);
+    ck_assert_int_eq(spytag_corpus_add(c, id, text, strlen(text), &topic,
+                                       topic ? 1 : 0), SPYTAG_OK);
+}
+
 spytag_corpus *tu_corpus(const tu_doc *docs, size_t n)
 {
     spytag_corpus *c = spytag_corpus_new();
     size_t i;
     ck_assert_ptr_nonnull(c);
-    for (i = 0; i < n; i++) {
-        char id[24];
-        snprintf(id, sizeof id, "d%zu", i);
-        ck_assert_int_eq(spytag_corpus_add(c, id, docs[i].text,
-                                           strlen(docs[i].text),
-                                           &docs[i].topic, 1), SPYTAG_OK);
-    }
+    for (i = 0; i < n; i++)
+        tu_add(c, i, docs[i].text, docs[i].topic);
     return c;
 }
 

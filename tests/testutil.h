@@ -40,6 +40,8 @@ spytag_corpus *tu_fixture_corpus(void);
 /* A model trained on it with the default options. */
 spytag_model *tu_fixture_model(void);
 
+/* Adds text to c as document "d<i>", with one topic (NULL: none). */
+void tu_add(spytag_corpus *c, size_t i, const char *text, const char *topic);
 /* A document of tu_corpus: its text and its one topic. */
 typedef struct tu_doc {
     const char *text, *topic;
