@@ -180,6 +180,9 @@ struct spytag_model {
      * is stored, then the stored weights (f32 bit patterns) by topic; the
      * others are 0.  spytag_weight reads either. */
     float *w;
+    void *wblock;                /* what w points into when it is not its
+                                    own allocation (a loaded file's bytes:
+                                    model.c), freed with the model */
     uint32_t *rows;
     size_t *row_at;
 };

@@ -167,12 +167,14 @@ uint64_t spytag_strtab_hash(const char *s, size_t len)
  * bytes; 0, or -1 when out of memory (the table still whole). */
 static int set_id_cap(spytag_strtab *t, size_t cap)
 {
-    uint64_t *off = realloc(t->off, cap * sizeof *off);
+    uint64_t *off = t->off ? realloc(t->off, cap * sizeof *off)
+                           : spytag_big_alloc(cap * sizeof *off, 0);
     uint32_t *ln;
     if (!off)
         return -1;
     t->off = off;
-    ln = realloc(t->len, cap * sizeof *ln);
+    ln = t->len ? realloc(t->len, cap * sizeof *ln)
+                : spytag_big_alloc(cap * sizeof *ln, 0);
     if (!ln)
         return -1;
     t->len = ln;
@@ -182,7 +184,7 @@ static int set_id_cap(spytag_strtab *t, size_t cap)
 
 static int set_arena_cap(spytag_strtab *t, size_t cap)
 {
-    char *a = realloc(t->arena, cap);
+    char *a = t->arena ? realloc(t->arena, cap) : spytag_big_alloc(cap, 0);
     if (!a)
         return -1;
     t->arena = a;
@@ -336,7 +338,7 @@ long spytag_pairtab_add_all(spytag_pairtab *t, const uint64_t *keys, size_t n)
     size_t i;
     if (t->n != 0 || (n + 1) * 2 > t->mask + 1)
         return -2;                    /* not an empty table of that size */
-    t->keys = malloc((n + 1) * sizeof *t->keys);
+    t->keys = spytag_big_alloc((n + 1) * sizeof *t->keys, 0);
     if (!t->keys)
         return -2;
     t->cap = n + 1;

@@ -52,6 +52,33 @@ static void reseal(unsigned char *buf, size_t len)
         buf[len - 8 + i] = (unsigned char)(h >> (8 * i));
 }
 
+/* Loads buf through a file, as spytag_model_load does: a dense model's
+ * weights then stay in the block the file is read into (model.c). */
+static int load_file(const unsigned char *buf, size_t len, spytag_model **m,
+                     spytag_error *err)
+{
+    char *path = tu_join(tmp, "flipped.model");
+    int rc;
+    tu_write(tmp, "flipped.model", buf, len);
+    memset(err, 0, sizeof *err);
+    rc = spytag_model_load(path, m, err);
+    free(path);
+    return rc;
+}
+
+/* 1 when m serialises to the n bytes at want. */
+static int serializes_to(const spytag_model *m, const unsigned char *want,
+                         size_t n)
+{
+    unsigned char *b = NULL;
+    size_t k = 0;
+    int same;
+    ck_assert_int_eq(spytag_model_serialize(m, &b, &k), SPYTAG_OK);
+    same = k == n && memcmp(b, want, n) == 0;
+    free(b);
+    return same;
+}
+
 static int refused_cleanly(int rc)
 {
     return rc == SPYTAG_EFORMAT || rc == SPYTAG_ECHECKSUM ||
@@ -172,6 +199,15 @@ START_TEST(test_save_and_load_file)
     ck_assert_int_eq(tu_count_entries(tmp), 1);      /* no temporary left */
     ck_assert_int_eq(spytag_model_load(path, &m, &err), SPYTAG_OK);
     ck_assert_uint_eq(spytag_model_ntopics(m), 3);
+    /* the weights were kept in the bytes read, on a 64-byte boundary
+     * (little-endian hosts), and the model is the same to the bit */
+    ck_assert(serializes_to(m, bytes, nbytes));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    ck_assert_ptr_nonnull(m->wblock);
+    ck_assert_uint_eq((uintptr_t)m->w % 64, 0);
+#endif
+    for (n = 0; n < SPYTAG_W_PAD; n++)       /* classify.c reads past */
+        ck_assert(m->w[spytag_model_vocab_size(m) * 3 + n] == 0.0f);
     spytag_model_free(m);
     free(disk);
     free(path);
@@ -518,6 +554,32 @@ START_TEST(test_bad_fields_behind_checksum)
 }
 END_TEST
 
+START_TEST(test_nonfinite_weight_behind_checksum)
+{
+    /* the last weight (just before the checksum) made +inf, then a NaN,
+     * with a valid checksum: refused, from a buffer and from a file (whose
+     * weights are checked where they are kept) */
+    static const unsigned char bad[2][4] = { { 0x00, 0x00, 0x80, 0x7f },
+                                              { 0x01, 0x00, 0xc0, 0xff } };
+    unsigned char *copy = malloc(nbytes);
+    int k;
+    for (k = 0; k < 2; k++) {
+        spytag_model *m = NULL;
+        spytag_error err;
+        memcpy(copy, bytes, nbytes);
+        memcpy(copy + nbytes - 12, bad[k], 4);
+        reseal(copy, nbytes);
+        ck_assert_int_eq(load(copy, nbytes, &m, &err), SPYTAG_EFORMAT);
+        ck_assert_str_eq(err.message, "non-finite weight");
+        ck_assert_ptr_null(m);
+        ck_assert_int_eq(load_file(copy, nbytes, &m, &err), SPYTAG_EFORMAT);
+        ck_assert_str_eq(err.message, "non-finite weight");
+        ck_assert_ptr_null(m);
+    }
+    free(copy);
+}
+END_TEST
+
 /* ---- sparse weights ---------------------------------------------------- */
 
 START_TEST(test_sparse_weights)
@@ -624,6 +686,25 @@ START_TEST(test_resealed_flips_never_crash)
         rc = load(copy, nbytes, &m, &err);
         ck_assert_msg(rc == SPYTAG_OK || rc == SPYTAG_EFORMAT ||
                       rc == SPYTAG_ENOMEM, "byte %zu: status %d", i, rc);
+        {
+            /* read from a file (weights kept in place): the same verdict,
+             * the same message, the same model */
+            spytag_model *fm = NULL;
+            spytag_error ferr;
+            ck_assert_int_eq(load_file(copy, nbytes, &fm, &ferr), rc);
+            if (rc == SPYTAG_OK) {
+                unsigned char *mb = NULL;
+                size_t mn = 0;
+                ck_assert_int_eq(spytag_model_serialize(m, &mb, &mn),
+                                 SPYTAG_OK);
+                ck_assert(serializes_to(fm, mb, mn));
+                free(mb);
+            } else {
+                ck_assert_ptr_null(fm);
+                ck_assert_str_eq(ferr.message, err.message);
+            }
+            spytag_model_free(fm);
+        }
         if (rc == SPYTAG_OK) {
             spytag_classifier *cl = spytag_classifier_new(m);
             const char *text = "telescope oven yacht sails bread galaxy";
@@ -671,6 +752,7 @@ static Suite *model_suite(void)
     tcase_add_test(tc, test_order_is_checked);
     tcase_add_test(tc, test_version_2_order_any);
     tcase_add_test(tc, test_bad_fields_behind_checksum);
+    tcase_add_test(tc, test_nonfinite_weight_behind_checksum);
     tcase_add_test(tc, test_bad_pairs_behind_checksum);
     tcase_add_test(tc, test_resealed_flips_never_crash);
     tcase_add_test(tc, test_sparse_weights);
