@@ -78,4 +78,43 @@ case $rc in
     66) echo "tsan: ThreadSanitizer reported a data race (above)" ;;
     *) echo "tsan: classify -j $threads failed (exit $rc)" ;;
 esac
+[ $rc -eq 0 ] || exit $rc
+
+# The model load's own threads (the weights and the word pairs), which
+# only a model of 2^18 weights or more starts: one of 80k features and 4
+# topics (pairs of copies of 400 words found nowhere else), trained by
+# the plain program, loaded and used by the ThreadSanitizer build.
+big=$out/tsan-big.jsonl
+python3 - >"$big" <<'PY' || exit 2
+import json
+topics = ["north", "south", "east", "west"]
+def word(w):
+    s = "q"
+    for _ in range(4):
+        s += chr(ord("a") + w % 26)
+        w //= 26
+    return s
+for d in range(100):
+    words = " ".join(word(d * 400 + k) for k in range(400))
+    for i in range(2):
+        print(json.dumps({"id": "%d.%d" % (d, i), "labels": [topics[d % 4]],
+                          "text": words + " " + "xy"[i] + "yz"}))
+PY
+"$top/src/spytag" train -q --tune-folds 0 -o "$out/tsan-big.model" "$big" ||
+    exit 2
+"$top/src/spytag" classify -q -m "$out/tsan-big.model" --jsonl <"$big" \
+    >"$out/tsan-big-plain.out" || exit 2
+TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
+    "$prog" classify -q -m "$out/tsan-big.model" -j "$threads" --jsonl \
+    <"$big" >"$out/tsan-big.out"
+rc=$?
+if [ $rc -eq 0 ] && ! cmp -s "$out/tsan-big-plain.out" "$out/tsan-big.out"; then
+    echo "tsan: the big model's answers differ from the plain build's"
+    rc=1
+fi
+case $rc in
+    0) echo "tsan: threaded model load: no data race, same answers" ;;
+    66) echo "tsan: ThreadSanitizer reported a data race (above)" ;;
+    *) echo "tsan: classify with the big model failed (exit $rc)" ;;
+esac
 exit $rc

@@ -580,6 +580,59 @@ START_TEST(test_nonfinite_weight_behind_checksum)
 }
 END_TEST
 
+START_TEST(test_big_model_loads_on_threads)
+{
+    /* a model of more weights than THREADED_WEIGHTS (model.c), whose
+     * weights and word pairs load on threads of their own: 100 pairs of
+     * documents (so that every word and pair is in 2 of them) of 400
+     * words found nowhere else, 4 topics: 80k features, 320k weights.
+     * From a buffer and from a file, it serialises to its own bytes. */
+    spytag_corpus *c = spytag_corpus_new();
+    spytag_options o;
+    spytag_model *m = NULL, *back = NULL;
+    spytag_error err;
+    unsigned char *b = NULL;
+    size_t nb = 0, d, k, i;
+    char *text = malloc(400 * 8 + 16);
+    static const char *const topics[4] = { "north", "south", "east", "west" };
+
+    ck_assert_ptr_nonnull(c);
+    for (d = 0; d < 100; d++) {
+        char *p = text;
+        for (k = 0; k < 400; k++) {
+            size_t w = d * 400 + k;
+            *p++ = 'q';
+            for (i = 0; i < 4; i++, w /= 26)   /* qaaaa, qbaaa, ... */
+                *p++ = (char)('a' + w % 26);
+            *p++ = ' ';
+        }
+        for (i = 0; i < 2; i++) {
+            p[0] = (char)('x' + i);      /* the two copies differ */
+            p[1] = 'y';
+            p[2] = 'z';
+            p[3] = '\0';
+            tu_add(c, 2 * d + i, text, topics[d % 4]);
+        }
+    }
+    spytag_options_init(&o);
+    o.tune_folds = 0;
+    ck_assert_int_eq(spytag_train(c, &o, &m, &err), SPYTAG_OK);
+    ck_assert_uint_ge(spytag_model_vocab_size(m) * 4, (size_t)1 << 18);
+    ck_assert_int_eq(spytag_model_serialize(m, &b, &nb), SPYTAG_OK);
+    ck_assert_int_eq(load(b, nb, &back, &err), SPYTAG_OK);
+    ck_assert(serializes_to(back, b, nb));
+    spytag_model_free(back);
+    back = NULL;
+    ck_assert_int_eq(load_file(b, nb, &back, &err), SPYTAG_OK);
+    ck_assert(serializes_to(back, b, nb));
+    spytag_model_free(back);
+    spytag_model_free(m);
+    spytag_corpus_free(c);
+    free(b);
+    free(text);
+}
+END_TEST
+
 /* ---- sparse weights ---------------------------------------------------- */
 
 START_TEST(test_sparse_weights)
@@ -738,6 +791,7 @@ static Suite *model_suite(void)
     tcase_add_test(tc, test_save_fails);
     tcase_add_test(tc, test_load_missing);
     tcase_add_test(tc, test_shipped_model_loads);
+    tcase_add_test(tc, test_big_model_loads_on_threads);
     tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
 
