@@ -1146,9 +1146,20 @@ static int load(const unsigned char *buf, size_t len, unsigned char *block,
     v->uni = spytag_strtab_new(room);
     if (!v->uni)
         goto cleanup;
-    /* (each word's length byte becomes its NUL in the arena) */
-    if (pairs_off && spytag_strtab_reserve(v->uni, nuni, pairs_off - r.off))
-        goto cleanup;
+    /* (each word's length byte becomes its NUL in the arena; the stop
+     * words, which spytag_vectorizer_seal adds, are reserved too, or the
+     * first of them would copy the arrays into new ones twice as big) */
+    if (pairs_off) {
+        size_t nstop = 0, stop_bytes = 0, k;
+        const char *const *stop = spytag_stopwords(&nstop);
+        if (!m->opt.stopwords)
+            nstop = 0;
+        for (k = 0; k < nstop; k++)
+            stop_bytes += strlen(stop[k]) + 1;
+        if (spytag_strtab_reserve(v->uni, nuni + nstop,
+                                  pairs_off - r.off + stop_bytes))
+            goto cleanup;
+    }
     {
         /* The slots of the table are out of the caches: each word is
          * hashed WORDS_AHEAD words before it is added, and its slot
