@@ -1,6 +1,7 @@
 /*
  * fuzz_model.c - libFuzzer harness: spytag_model_load_buffer on arbitrary
- * bytes.  A model that loads is used: its accessors, a classification of a
+ * bytes, and spytag_model_load on the same bytes in a file, which must
+ * agree (status, message, model).  A model that loads is used: its accessors, a classification of a
  * short text, an explanation, and serialisation, which must give back the
  * exact input bytes (the format has one encoding per model; an older
  * version comes back as version 3, which then round-trips).  Built and
@@ -15,8 +16,10 @@
 #include "spytag.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include "same_model.h"
@@ -24,6 +27,46 @@
 static const char text[] =
     "The telescope saw a comet; the bakery's oven baked bread. "
     "Astronomers and bakers met in Paris on 5 May 2019.";
+
+/* The same bytes loaded through a file, as spytag_model_load does (a
+ * dense model's weights then stay in the memory the file is read into):
+ * the same status and message as from the buffer, and when it loads, a
+ * model that serialises to the same bytes as bm.  Aborts otherwise. */
+static void file_agrees(const unsigned char *buf, size_t size, int rc,
+                        const spytag_error *err, const spytag_model *bm)
+{
+    static char path[64];
+    spytag_model *fm = NULL;
+    spytag_error ferr;
+    FILE *f;
+    int frc;
+
+    if (!path[0])
+        snprintf(path, sizeof path, "/tmp/fuzz_model.%ld.model",
+                 (long)getpid());
+    f = fopen(path, "wb");
+    if (!f || fwrite(buf, 1, size, f) != size || fclose(f) != 0)
+        abort();
+    memset(&ferr, 0, sizeof ferr);
+    frc = spytag_model_load(path, &fm, &ferr);
+    (void)unlink(path);
+    if (frc != rc)
+        abort();
+    if (rc != SPYTAG_OK) {
+        if (fm || strcmp(ferr.message, err->message) != 0)
+            abort();
+    } else {
+        unsigned char *a = NULL, *b = NULL;
+        size_t na = 0, nb = 0;
+        if (spytag_model_serialize(bm, &a, &na) != SPYTAG_OK ||
+            spytag_model_serialize(fm, &b, &nb) != SPYTAG_OK || na != nb ||
+            memcmp(a, b, na) != 0)
+            abort();
+        free(a);
+        free(b);
+    }
+    spytag_model_free(fm);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -52,6 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #endif
     memset(&err, 0, sizeof err);
     rc = spytag_model_load_buffer(buf, size, "fuzz.model", &m, &err);
+    file_agrees(buf, size, rc, &err, m);
     if (rc != SPYTAG_OK) {
         if (m || err.message[0] == '\0' || strcmp(err.file, "fuzz.model"))
             abort();

@@ -28,6 +28,13 @@
 #endif
 
 #define HUGE_PAGE ((size_t)2 << 20)
+#if defined(__SANITIZE_ADDRESS__)
+#define SPYTAG_EXACT_BIG_ALLOC 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SPYTAG_EXACT_BIG_ALLOC 1
+#endif
+#endif
 #define BIG ((size_t)1 << 18)
 
 void *spytag_big_alloc(size_t n, int zero)
@@ -41,7 +48,11 @@ void *spytag_big_alloc(size_t n, int zero)
      * its part of the array 4 KiB pages) */
     if (n > SIZE_MAX - HUGE_PAGE)
         return NULL;
+#ifdef SPYTAG_EXACT_BIG_ALLOC
+    n2 = n;       /* sanitizer builds: an overrun of n is seen at once */
+#else
     n2 = (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+#endif
     if (posix_memalign(&p, HUGE_PAGE, n2) != 0)
         return NULL;
     (void)madvise(p, n2, MADV_HUGEPAGE);

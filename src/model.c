@@ -946,7 +946,7 @@ static char *get_str(rbuf *r, size_t max)
     } while (0)
 
 /* Slack a buffer needs past a model's bytes for load() to keep the
- * weights in it: up to 63 bytes to align them, then SPYTAG_W_PAD zeros
+ * weights in it: 1 to 64 bytes to align them, then SPYTAG_W_PAD zeros
  * (over the checksum and beyond). */
 #define INPLACE_SLACK (64 + SPYTAG_W_PAD * sizeof(float))
 
