@@ -16,6 +16,22 @@ threads=${1:-4}
 rounds=${2:-2}
 
 mkdir -p "$out" || exit 2
+
+# Runs a command under ThreadSanitizer's options (exit 66 on a race).
+tsan_run() {
+    TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
+        "$@"
+}
+# Says how a step went from its status $1 (what passed: $2; what
+# failed: $3), and exits with the status unless it is 0.
+verdict() {
+    case $1 in
+        0) echo "tsan: $2" ;;
+        66) echo "tsan: ThreadSanitizer reported a data race (above)" ;;
+        *) echo "tsan: $3 (exit $1)" ;;
+    esac
+    [ "$1" -eq 0 ] || exit "$1"
+}
 . "$here/lib.sh" tsan
 bin=$out/thread_stress_tsan
 echo "building $bin"
@@ -31,15 +47,8 @@ if [ ! -f "$model" ] || [ ! -d "$corpus" ]; then
     "$top/src/spytag" train -q -o "$model" "$corpus" || exit 2
 fi
 echo "running $bin $model $corpus $threads $rounds"
-TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
-    "$bin" "$model" "$corpus" "$threads" "$rounds"
-rc=$?
-case $rc in
-    0) echo "tsan: no data race, results agree" ;;
-    66) echo "tsan: ThreadSanitizer reported a data race (above)" ;;
-    *) echo "tsan: thread_stress failed (exit $rc)" ;;
-esac
-[ $rc -eq 0 ] || exit $rc
+tsan_run "$bin" "$model" "$corpus" "$threads" "$rounds"
+verdict $? "no data race, results agree" "thread_stress failed"
 
 # The program's worker pool: `classify -j N` on enough JSON Lines for
 # several batches (the workers classify one while the main thread writes
@@ -65,20 +74,15 @@ for r in range(3):
 PY
 echo "running $prog classify -j $threads on $(wc -l <"$lines") lines"
 "$prog" classify -q -m "$model" --jsonl <"$lines" >"$out/tsan-j1.out" || exit 2
-TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
-    "$prog" classify -q -m "$model" -j "$threads" --jsonl <"$lines" \
+tsan_run "$prog" classify -q -m "$model" -j "$threads" --jsonl <"$lines" \
     >"$out/tsan-jN.out"
 rc=$?
 if [ $rc -eq 0 ] && ! cmp -s "$out/tsan-j1.out" "$out/tsan-jN.out"; then
     echo "tsan: classify -j $threads output differs from -j 1"
     rc=1
 fi
-case $rc in
-    0) echo "tsan: classify pool: no data race, same bytes as -j 1" ;;
-    66) echo "tsan: ThreadSanitizer reported a data race (above)" ;;
-    *) echo "tsan: classify -j $threads failed (exit $rc)" ;;
-esac
-[ $rc -eq 0 ] || exit $rc
+verdict $rc "classify pool: no data race, same bytes as -j 1" \
+    "classify -j $threads failed"
 
 # The model load's own threads (the weights and the word pairs), which
 # only a model of 2^18 weights or more starts: one of 80k features and 4
@@ -104,17 +108,12 @@ PY
     exit 2
 "$top/src/spytag" classify -q -m "$out/tsan-big.model" --jsonl <"$big" \
     >"$out/tsan-big-plain.out" || exit 2
-TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
-    "$prog" classify -q -m "$out/tsan-big.model" -j "$threads" --jsonl \
-    <"$big" >"$out/tsan-big.out"
+tsan_run "$prog" classify -q -m "$out/tsan-big.model" -j "$threads" \
+    --jsonl <"$big" >"$out/tsan-big.out"
 rc=$?
 if [ $rc -eq 0 ] && ! cmp -s "$out/tsan-big-plain.out" "$out/tsan-big.out"; then
     echo "tsan: the big model's answers differ from the plain build's"
     rc=1
 fi
-case $rc in
-    0) echo "tsan: threaded model load: no data race, same answers" ;;
-    66) echo "tsan: ThreadSanitizer reported a data race (above)" ;;
-    *) echo "tsan: classify with the big model failed (exit $rc)" ;;
-esac
-exit $rc
+verdict $rc "threaded model load: no data race, same answers" \
+    "classify with the big model failed"

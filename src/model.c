@@ -905,6 +905,7 @@ static void *build_pairs(void *arg)
         keys[i] = (uint64_t)a << 32 | b;
     }
     rep = spytag_pairtab_add_all(pb->tab, keys, pb->npair);
+    keys = NULL;                        /* (the table took them) */
     if (rep == -2)
         goto done;
     if (rep >= 0) {

@@ -676,6 +676,7 @@ int spytag_vectorizer_fit(spytag_vectorizer *v, const spytag_corpus *c,
     spytag_feat **rows = NULL;
     uint32_t *rowlen = NULL, *count = NULL, *touched = NULL;
     double tflog[TFLOG];
+    long rep;
     int rc = SPYTAG_ENOMEM;
 
     memset(&x, 0, sizeof x);
@@ -777,7 +778,11 @@ int spytag_vectorizer_fit(spytag_vectorizer *v, const spytag_corpus *c,
         k = 0;
     }
     v->pair = spytag_pairtab_new(k ? k : 1);
-    if (!v->pair || spytag_pairtab_add_all(v->pair, pkeys, k) != -1)
+    if (!v->pair)
+        goto cleanup;
+    rep = spytag_pairtab_add_all(v->pair, pkeys, k);
+    pkeys = NULL;                         /* (the table took them) */
+    if (rep != -1)
         goto cleanup;
     v->npair = k;
     /* idf */

@@ -332,16 +332,16 @@ int32_t spytag_pairtab_find(const spytag_pairtab *t, uint32_t a, uint32_t b)
     return spytag_pairtab_slot(t, key, spytag_pairtab_hash(key))->id;
 }
 
-long spytag_pairtab_add_all(spytag_pairtab *t, const uint64_t *keys, size_t n)
+long spytag_pairtab_add_all(spytag_pairtab *t, uint64_t *keys, size_t n)
 {
     enum { AHEAD = 16 };
     size_t i;
-    if (t->n != 0 || (n + 1) * 2 > t->mask + 1)
+    if (t->n != 0 || t->keys || (n + 1) * 2 > t->mask + 1) {
+        free(keys);
         return -2;                    /* not an empty table of that size */
-    t->keys = spytag_big_alloc((n + 1) * sizeof *t->keys, 0);
-    if (!t->keys)
-        return -2;
-    t->cap = n + 1;
+    }
+    t->keys = keys;                   /* (its entries stay as they are) */
+    t->cap = n;
     for (i = 0; i < n && i < AHEAD; i++)
         spytag_pairtab_prefetch(t, spytag_pairtab_hash(keys[i]));
     for (i = 0; i < n; i++) {
@@ -353,7 +353,6 @@ long spytag_pairtab_add_all(spytag_pairtab *t, const uint64_t *keys, size_t n)
             return (long)i;           /* repeated */
         sl->key = keys[i];
         sl->id = (int32_t)i;
-        t->keys[i] = keys[i];
         t->n = i + 1;
     }
     return -1;

@@ -51,11 +51,12 @@ int32_t spytag_pairtab_find(const spytag_pairtab *t, uint32_t a, uint32_t b);
 int32_t spytag_pairtab_intern(spytag_pairtab *t, uint32_t a, uint32_t b);
 /* Fills a new, empty table made for at least n pairs with the n keys
  * ((uint64_t)a << 32 | b), ids 0..n-1, faster than n interns (the slots
- * are prefetched).  Returns -1 when done, the index of the first key that
- * repeats an earlier one, or -2 when out of memory (or the table is not
- * an empty one of that size). */
-long spytag_pairtab_add_all(spytag_pairtab *t, const uint64_t *keys,
-                            size_t n);
+ * are prefetched).  The table takes keys, an array of at least n from
+ * malloc or spytag_big_alloc, as its array of keys by id, and frees it
+ * (also when it fails), so that a model's pairs are not copied once
+ * more.  Returns -1 when done, the index of the first key that repeats an
+ * earlier one, or -2 when the table is not an empty one of that size. */
+long spytag_pairtab_add_all(spytag_pairtab *t, uint64_t *keys, size_t n);
 size_t spytag_pairtab_size(const spytag_pairtab *t);
 void spytag_pairtab_get(const spytag_pairtab *t, int32_t id, uint32_t *a,
                         uint32_t *b);

@@ -79,6 +79,29 @@ static int serializes_to(const spytag_model *m, const unsigned char *want,
     return same;
 }
 
+/* The n bytes at buf, which load() gave status rc and model bm (NULL
+ * unless rc is SPYTAG_OK) or error berr, give the same from a file: the
+ * same status, the same message, a model of the same bytes. */
+static void assert_file_agrees(const unsigned char *buf, size_t n, int rc,
+                               const spytag_model *bm,
+                               const spytag_error *berr)
+{
+    spytag_model *fm = NULL;
+    spytag_error ferr;
+    ck_assert_int_eq(load_file(buf, n, &fm, &ferr), rc);
+    if (rc == SPYTAG_OK) {
+        unsigned char *mb = NULL;
+        size_t mn = 0;
+        ck_assert_int_eq(spytag_model_serialize(bm, &mb, &mn), SPYTAG_OK);
+        ck_assert(serializes_to(fm, mb, mn));
+        free(mb);
+    } else {
+        ck_assert_ptr_null(fm);
+        ck_assert_str_eq(ferr.message, berr->message);
+    }
+    spytag_model_free(fm);
+}
+
 static int refused_cleanly(int rc)
 {
     return rc == SPYTAG_EFORMAT || rc == SPYTAG_ECHECKSUM ||
@@ -633,26 +656,15 @@ START_TEST(test_big_model_loads_on_threads)
         unsigned char *copy = malloc(nb);
         size_t at, step = (nb - 20) / 100;
         for (at = 12; at + 8 < nb; at += step) {
-            spytag_model *bm = NULL, *fm = NULL;
-            spytag_error berr, ferr;
+            spytag_model *bm = NULL;
+            spytag_error berr;
             int rc;
             memcpy(copy, b, nb);
             copy[at] ^= 0xff;
             reseal(copy, nb);
             rc = load(copy, nb, &bm, &berr);
-            ck_assert_int_eq(load_file(copy, nb, &fm, &ferr), rc);
-            if (rc == SPYTAG_OK) {
-                unsigned char *mb = NULL;
-                size_t mn = 0;
-                ck_assert_int_eq(spytag_model_serialize(bm, &mb, &mn),
-                                 SPYTAG_OK);
-                ck_assert(serializes_to(fm, mb, mn));
-                free(mb);
-            } else {
-                ck_assert_str_eq(ferr.message, berr.message);
-            }
+            assert_file_agrees(copy, nb, rc, bm, &berr);
             spytag_model_free(bm);
-            spytag_model_free(fm);
         }
         free(copy);
     }
@@ -769,25 +781,9 @@ START_TEST(test_resealed_flips_never_crash)
         rc = load(copy, nbytes, &m, &err);
         ck_assert_msg(rc == SPYTAG_OK || rc == SPYTAG_EFORMAT ||
                       rc == SPYTAG_ENOMEM, "byte %zu: status %d", i, rc);
-        {
-            /* read from a file (weights kept in place): the same verdict,
-             * the same message, the same model */
-            spytag_model *fm = NULL;
-            spytag_error ferr;
-            ck_assert_int_eq(load_file(copy, nbytes, &fm, &ferr), rc);
-            if (rc == SPYTAG_OK) {
-                unsigned char *mb = NULL;
-                size_t mn = 0;
-                ck_assert_int_eq(spytag_model_serialize(m, &mb, &mn),
-                                 SPYTAG_OK);
-                ck_assert(serializes_to(fm, mb, mn));
-                free(mb);
-            } else {
-                ck_assert_ptr_null(fm);
-                ck_assert_str_eq(ferr.message, err.message);
-            }
-            spytag_model_free(fm);
-        }
+        /* read from a file (weights kept in place): the same verdict,
+         * the same message, the same model */
+        assert_file_agrees(copy, nbytes, rc, m, &err);
         if (rc == SPYTAG_OK) {
             spytag_classifier *cl = spytag_classifier_new(m);
             const char *text = "telescope oven yacht sails bread galaxy";
