@@ -22,6 +22,18 @@ tsan_run() {
     TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
         "$@"
 }
+# Runs `classify ... -j $threads --jsonl` of the ThreadSanitizer build
+# with the model $1 on the lines $2 into $3, and requires the bytes of $4
+# (a plain run's answers); says so with $5 (passed) or $6 (failed).
+tsan_classify_same() {
+    tsan_run "$prog" classify -q -m "$1" -j "$threads" --jsonl <"$2" >"$3"
+    local rc=$?
+    if [ $rc -eq 0 ] && ! cmp -s "$4" "$3"; then
+        echo "tsan: $3 differs from $4"
+        rc=1
+    fi
+    verdict $rc "$5" "$6"
+}
 # Says how a step went from its status $1 (what passed: $2; what
 # failed: $3), and exits with the status unless it is 0.
 verdict() {
@@ -74,14 +86,8 @@ for r in range(3):
 PY
 echo "running $prog classify -j $threads on $(wc -l <"$lines") lines"
 "$prog" classify -q -m "$model" --jsonl <"$lines" >"$out/tsan-j1.out" || exit 2
-tsan_run "$prog" classify -q -m "$model" -j "$threads" --jsonl <"$lines" \
-    >"$out/tsan-jN.out"
-rc=$?
-if [ $rc -eq 0 ] && ! cmp -s "$out/tsan-j1.out" "$out/tsan-jN.out"; then
-    echo "tsan: classify -j $threads output differs from -j 1"
-    rc=1
-fi
-verdict $rc "classify pool: no data race, same bytes as -j 1" \
+tsan_classify_same "$model" "$lines" "$out/tsan-jN.out" "$out/tsan-j1.out" \
+    "classify pool: no data race, same bytes as -j 1" \
     "classify -j $threads failed"
 
 # The model load's own threads (the weights and the word pairs), which
@@ -108,12 +114,7 @@ PY
     exit 2
 "$top/src/spytag" classify -q -m "$out/tsan-big.model" --jsonl <"$big" \
     >"$out/tsan-big-plain.out" || exit 2
-tsan_run "$prog" classify -q -m "$out/tsan-big.model" -j "$threads" \
-    --jsonl <"$big" >"$out/tsan-big.out"
-rc=$?
-if [ $rc -eq 0 ] && ! cmp -s "$out/tsan-big-plain.out" "$out/tsan-big.out"; then
-    echo "tsan: the big model's answers differ from the plain build's"
-    rc=1
-fi
-verdict $rc "threaded model load: no data race, same answers" \
+tsan_classify_same "$out/tsan-big.model" "$big" "$out/tsan-big.out" \
+    "$out/tsan-big-plain.out" \
+    "threaded model load: no data race, same answers" \
     "classify with the big model failed"

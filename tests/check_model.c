@@ -102,6 +102,18 @@ static void assert_file_agrees(const unsigned char *buf, size_t n, int rc,
     spytag_model_free(fm);
 }
 
+/* copy := the n bytes at src with byte at flipped and the checksum made
+ * right again; returns load()'s status on them (*m, *err as load's). */
+static int load_flipped(unsigned char *copy, const unsigned char *src,
+                        size_t n, size_t at, spytag_model **m,
+                        spytag_error *err)
+{
+    memcpy(copy, src, n);
+    copy[at] ^= 0xff;
+    reseal(copy, n);
+    return load(copy, n, m, err);
+}
+
 static int refused_cleanly(int rc)
 {
     return rc == SPYTAG_EFORMAT || rc == SPYTAG_ECHECKSUM ||
@@ -658,11 +670,7 @@ START_TEST(test_big_model_loads_on_threads)
         for (at = 12; at + 8 < nb; at += step) {
             spytag_model *bm = NULL;
             spytag_error berr;
-            int rc;
-            memcpy(copy, b, nb);
-            copy[at] ^= 0xff;
-            reseal(copy, nb);
-            rc = load(copy, nb, &bm, &berr);
+            int rc = load_flipped(copy, b, nb, at, &bm, &berr);
             assert_file_agrees(copy, nb, rc, bm, &berr);
             spytag_model_free(bm);
         }
@@ -774,11 +782,7 @@ START_TEST(test_resealed_flips_never_crash)
     for (i = 12; i + 8 < nbytes; i++) {
         spytag_model *m = NULL;
         spytag_error err;
-        int rc;
-        memcpy(copy, bytes, nbytes);
-        copy[i] ^= 0xff;
-        reseal(copy, nbytes);
-        rc = load(copy, nbytes, &m, &err);
+        int rc = load_flipped(copy, bytes, nbytes, i, &m, &err);
         ck_assert_msg(rc == SPYTAG_OK || rc == SPYTAG_EFORMAT ||
                       rc == SPYTAG_ENOMEM, "byte %zu: status %d", i, rc);
         /* read from a file (weights kept in place): the same verdict,
