@@ -591,27 +591,106 @@ END_TEST
 
 START_TEST(test_nonfinite_weight_behind_checksum)
 {
-    /* the last weight (just before the checksum) made +inf, then a NaN,
+    /* the first, a middle and the last weight made +inf, then a NaN,
      * with a valid checksum: refused, from a buffer and from a file (whose
      * weights are checked where they are kept) */
     static const unsigned char bad[2][4] = { { 0x00, 0x00, 0x80, 0x7f },
                                               { 0x01, 0x00, 0xc0, 0xff } };
+    size_t nw = spytag_model_vocab_size(model) * spytag_model_ntopics(model);
+    size_t at = nbytes - 8 - 4 * nw, k, w;
     unsigned char *copy = malloc(nbytes);
-    int k;
-    for (k = 0; k < 2; k++) {
+    for (k = 0; k < 2; k++)
+        for (w = 0; w < 3; w++) {
+            size_t pos = w == 0 ? 0 : w == 1 ? nw / 2 : nw - 1;
+            spytag_model *m = NULL;
+            spytag_error err;
+            memcpy(copy, bytes, nbytes);
+            memcpy(copy + at + 4 * pos, bad[k], 4);
+            reseal(copy, nbytes);
+            ck_assert_int_eq(load(copy, nbytes, &m, &err), SPYTAG_EFORMAT);
+            ck_assert_str_eq(err.message, "non-finite weight");
+            ck_assert_ptr_null(m);
+            ck_assert_int_eq(load_file(copy, nbytes, &m, &err),
+                             SPYTAG_EFORMAT);
+            ck_assert_str_eq(err.message, "non-finite weight");
+            ck_assert_ptr_null(m);
+        }
+    free(copy);
+}
+END_TEST
+
+START_TEST(test_weights_at_every_offset)
+{
+    /* the first topic's name 1 to 64 bytes long, so that the weights
+     * start at every offset mod 64 of the file: loaded from a file (moved
+     * 1 to 64 bytes to a boundary, then padded), the model is the same.
+     * Sanitizer builds allocate the block at its exact size, so that an
+     * overrun of the slack is reported there. */
+    char *old = model->topics[0];
+    char name[65];
+    int L;
+    for (L = 1; L <= 64; L++) {
         spytag_model *m = NULL;
         spytag_error err;
-        memcpy(copy, bytes, nbytes);
-        memcpy(copy + nbytes - 12, bad[k], 4);
-        reseal(copy, nbytes);
-        ck_assert_int_eq(load(copy, nbytes, &m, &err), SPYTAG_EFORMAT);
-        ck_assert_str_eq(err.message, "non-finite weight");
-        ck_assert_ptr_null(m);
-        ck_assert_int_eq(load_file(copy, nbytes, &m, &err), SPYTAG_EFORMAT);
-        ck_assert_str_eq(err.message, "non-finite weight");
-        ck_assert_ptr_null(m);
+        unsigned char *b = NULL;
+        size_t n;
+        memset(name, 'a', (size_t)L);
+        name[L] = 0;
+        model->topics[0] = name;
+        ck_assert_int_eq(spytag_model_serialize(model, &b, &n), SPYTAG_OK);
+        ck_assert_int_eq(load_file(b, n, &m, &err), SPYTAG_OK);
+        ck_assert(serializes_to(m, b, n));
+        spytag_model_free(m);
+        free(b);
     }
-    free(copy);
+    model->topics[0] = old;
+}
+END_TEST
+
+START_TEST(test_sparse_not_kept_in_place)
+{
+    /* four weights in five made 0, so that the file is sparse: from a
+     * file, it loads into sparse rows, not into the bytes read */
+    spytag_model *m = tu_fixture_model(), *back = NULL;
+    size_t T = spytag_model_ntopics(m), nf = spytag_vectorizer_size(&m->vec);
+    size_t i, n1;
+    unsigned char *b1 = NULL;
+    spytag_error err;
+    for (i = 0; i < nf * T; i++)
+        if (i % 5)
+            m->w[i] = 0.0f;
+    ck_assert_int_eq(spytag_model_serialize(m, &b1, &n1), SPYTAG_OK);
+    ck_assert_int_eq(b1[12] & 2, 2);           /* flags: sparse */
+    ck_assert_int_eq(load_file(b1, n1, &back, &err), SPYTAG_OK);
+    ck_assert_ptr_null(back->w);
+    ck_assert_ptr_null(back->wblock);
+    ck_assert(serializes_to(back, b1, n1));
+    spytag_model_free(back);
+    free(b1);
+    spytag_model_free(m);
+}
+END_TEST
+
+START_TEST(test_word_table_reserved_exactly)
+{
+    /* with stop words and without: the word table's ids and arena are
+     * sized once, for the words and the stop words the load adds */
+    int s;
+    for (s = 0; s < 2; s++) {
+        spytag_model *m = NULL;
+        spytag_error err;
+        unsigned char *b = NULL;
+        size_t n;
+        const spytag_strtab *u;
+        model->opt.stopwords = s;
+        ck_assert_int_eq(spytag_model_serialize(model, &b, &n), SPYTAG_OK);
+        ck_assert_int_eq(load(b, n, &m, &err), SPYTAG_OK);
+        u = m->vec.uni;
+        ck_assert_uint_eq(u->cap, u->n);
+        ck_assert_uint_eq(u->arena_cap, u->arena_len);
+        spytag_model_free(m);
+        free(b);
+    }
 }
 END_TEST
 
@@ -837,6 +916,9 @@ static Suite *model_suite(void)
     tcase_add_test(tc, test_version_2_order_any);
     tcase_add_test(tc, test_bad_fields_behind_checksum);
     tcase_add_test(tc, test_nonfinite_weight_behind_checksum);
+    tcase_add_test(tc, test_weights_at_every_offset);
+    tcase_add_test(tc, test_sparse_not_kept_in_place);
+    tcase_add_test(tc, test_word_table_reserved_exactly);
     tcase_add_test(tc, test_bad_pairs_behind_checksum);
     tcase_add_test(tc, test_resealed_flips_never_crash);
     tcase_add_test(tc, test_sparse_weights);

@@ -200,6 +200,64 @@ START_TEST(test_pairtab_growth)
 }
 END_TEST
 
+START_TEST(test_pairtab_add_all_takes_keys)
+{
+    /* the table keeps the caller's array (no copy, no room it lacks) and
+     * grows it when pairs are interned later; a table that is not empty,
+     * or already took an array, refuses and frees the one offered (a leak
+     * under valgrind otherwise) */
+    spytag_pairtab *t = spytag_pairtab_new(3);
+    uint64_t *keys = malloc(3 * sizeof *keys), *k2;
+    uint32_t i, a, b;
+    ck_assert_ptr_nonnull(t);
+    ck_assert_ptr_nonnull(keys);
+    keys[0] = (uint64_t)1 << 32 | 2;
+    keys[1] = (uint64_t)2 << 32 | 1;
+    keys[2] = 7;
+    ck_assert_int_eq(spytag_pairtab_add_all(t, keys, 3), -1);
+    ck_assert_ptr_eq(t->keys, keys);
+    ck_assert_uint_le(t->cap, 3);
+    for (i = 0; i < 100; i++)
+        ck_assert_int_eq(spytag_pairtab_intern(t, 100 + i, i), 3 + (int)i);
+    spytag_pairtab_get(t, 1, &a, &b);
+    ck_assert_uint_eq(a, 2);
+    ck_assert_uint_eq(b, 1);
+    spytag_pairtab_get(t, 102, &a, &b);
+    ck_assert_uint_eq(a, 199);
+    ck_assert_uint_eq(b, 99);
+    k2 = malloc(sizeof *k2);
+    k2[0] = 5;
+    ck_assert_int_eq(spytag_pairtab_add_all(t, k2, 1), -2);
+    spytag_pairtab_free(t);
+    t = spytag_pairtab_new(4);
+    ck_assert_int_eq(spytag_pairtab_add_all(t, malloc(8), 0), -1);
+    k2 = malloc(sizeof *k2);
+    k2[0] = 5;
+    ck_assert_int_eq(spytag_pairtab_add_all(t, k2, 1), -2);
+    spytag_pairtab_free(t);
+}
+END_TEST
+
+START_TEST(test_big_alloc)
+{
+    /* from 256 KiB on: aligned to 2 MiB, zeroed when asked; sizes that
+     * cannot be rounded up are refused */
+    static const size_t sizes[] = { (size_t)1 << 18, ((size_t)1 << 18) + 1,
+                                    (size_t)1 << 20, ((size_t)3 << 20) + 1 };
+    size_t k, i;
+    for (k = 0; k < 4; k++) {
+        unsigned char *p = spytag_big_alloc(sizes[k], 1);
+        ck_assert_ptr_nonnull(p);
+        ck_assert_uint_eq((uintptr_t)p % ((size_t)2 << 20), 0);
+        for (i = 0; i < sizes[k]; i++)
+            ck_assert(p[i] == 0);
+        free(p);
+    }
+    ck_assert_ptr_null(spytag_big_alloc(SIZE_MAX - 1, 0));
+    ck_assert_ptr_null(spytag_big_alloc(SIZE_MAX - 1000, 1));
+}
+END_TEST
+
 static Suite *vocab_suite(void)
 {
     Suite *s = suite_create("vocab");
@@ -213,6 +271,8 @@ static Suite *vocab_suite(void)
     tc = tcase_create("pairtab");
     tcase_add_test(tc, test_pairtab);
     tcase_add_test(tc, test_pairtab_growth);
+    tcase_add_test(tc, test_pairtab_add_all_takes_keys);
+    tcase_add_test(tc, test_big_alloc);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     tcase_add_test(tc, test_batched_lookups);
 #endif
