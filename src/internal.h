@@ -114,6 +114,12 @@ typedef struct spytag_vecbuf {
  * one probe (ids from nuni up are stop words, not features), and builds
  * the pair table's Bloom filter.  SPYTAG_OK or SPYTAG_ENOMEM. */
 int spytag_vectorizer_seal(spytag_vectorizer *v, int stopwords);
+/* Sizes v->uni once for n words of `bytes` bytes (with their NULs) and,
+ * when stopwords is set, the stop words that spytag_vectorizer_seal will
+ * add after them, so that neither copies the table's arrays into larger
+ * ones.  0, or -1 when out of memory. */
+int spytag_vectorizer_reserve(spytag_vectorizer *v, size_t n, size_t bytes,
+                              int stopwords);
 
 int spytag_vecbuf_init(spytag_vecbuf *b, const spytag_vectorizer *v,
                        const spytag_options *o);

@@ -692,21 +692,27 @@ static double get_f64(rbuf *r)
     return d;
 }
 
+/* 1 when the f32 of bit pattern x is an infinity or a NaN (its exponent
+ * all ones). */
+static inline uint32_t f32_nonfinite(uint32_t x)
+{
+    return (~x & 0x7f800000u) == 0;
+}
+
 /* Copies n little-endian f32 from p into out; -1 when one is not finite.
- * One pass: the bits are copied and their exponents checked together (an
- * exponent of all ones is an infinity or a NaN). */
+ * One pass: the bits are copied and their exponents checked together. */
 static int copy_f32s(const unsigned char *p, float *out, size_t n)
 {
     size_t i;
     uint32_t bad = 0;
     for (i = 0; i < n; i++) {
         uint32_t x;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if LITTLE_ENDIAN_HOST
         memcpy(&x, p + 4 * i, 4);
 #else
         x = u32_at(p + 4 * i);
 #endif
-        bad |= (~x & 0x7f800000u) == 0;
+        bad |= f32_nonfinite(x);
         memcpy(&out[i], &x, 4);
     }
     return bad ? -1 : 0;
@@ -772,7 +778,7 @@ static int decode_sparse(const unsigned char *p, size_t len, uint32_t *rows,
             uint32_t x = u32_at(p + at);
             if (x == 0)
                 return WEIGHTS_SPARSE;
-            if ((~x & 0x7f800000u) == 0)
+            if (f32_nonfinite(x))
                 return WEIGHTS_NONFINITE;
             rows[pos++] = x;
         }
@@ -801,7 +807,7 @@ static int check_f32s(const float *p, size_t n)
     for (i = 0; i < n; i++) {
         uint32_t x;
         memcpy(&x, &p[i], 4);
-        bad |= (~x & 0x7f800000u) == 0;
+        bad |= f32_nonfinite(x);
     }
     return bad ? -1 : 0;
 }
@@ -1147,20 +1153,10 @@ static int load(const unsigned char *buf, size_t len, unsigned char *block,
     v->uni = spytag_strtab_new(room);
     if (!v->uni)
         goto cleanup;
-    /* (each word's length byte becomes its NUL in the arena; the stop
-     * words, which spytag_vectorizer_seal adds, are reserved too, or the
-     * first of them would copy the arrays into new ones twice as big) */
-    if (pairs_off) {
-        size_t nstop = 0, stop_bytes = 0, k;
-        const char *const *stop = spytag_stopwords(&nstop);
-        if (!m->opt.stopwords)
-            nstop = 0;
-        for (k = 0; k < nstop; k++)
-            stop_bytes += strlen(stop[k]) + 1;
-        if (spytag_strtab_reserve(v->uni, nuni + nstop,
-                                  pairs_off - r.off + stop_bytes))
-            goto cleanup;
-    }
+    /* (each word's length byte becomes its NUL in the arena) */
+    if (pairs_off && spytag_vectorizer_reserve(v, nuni, pairs_off - r.off,
+                                               m->opt.stopwords) != 0)
+        goto cleanup;
     {
         /* The slots of the table are out of the caches: each word is
          * hashed WORDS_AHEAD words before it is added, and its slot

@@ -104,6 +104,18 @@ int spytag_vectorizer_seal(spytag_vectorizer *v, int stopwords)
     return SPYTAG_OK;
 }
 
+int spytag_vectorizer_reserve(spytag_vectorizer *v, size_t n, size_t bytes,
+                              int stopwords)
+{
+    size_t nstop = 0, i;
+    const char *const *stop = spytag_stopwords(&nstop);
+    if (!stopwords)
+        nstop = 0;
+    for (i = 0; i < nstop; i++)
+        bytes += strlen(stop[i]) + 1;
+    return spytag_strtab_reserve(v->uni, n + nstop, bytes);
+}
+
 /* ---- classification-time vectoriser ------------------------------------ */
 
 /* The tokenizer fills a sink of SPYTAG_SINK_CAP tokens (their key words)
