@@ -246,11 +246,13 @@ START_TEST(test_big_alloc)
                                     (size_t)1 << 20, ((size_t)3 << 20) + 1 };
     size_t k, i;
     for (k = 0; k < 4; k++) {
-        unsigned char *p = spytag_big_alloc(sizes[k], 1);
+        unsigned char *p = spytag_big_alloc(sizes[k], 1), any = 0;
         ck_assert_ptr_nonnull(p);
         ck_assert_uint_eq((uintptr_t)p % ((size_t)2 << 20), 0);
-        for (i = 0; i < sizes[k]; i++)
-            ck_assert(p[i] == 0);
+        for (i = 0; i < sizes[k]; i++)   /* (one assertion: fast under
+                                            valgrind) */
+            any |= p[i];
+        ck_assert_uint_eq(any, 0);
         free(p);
     }
     ck_assert_ptr_null(spytag_big_alloc(SIZE_MAX - 1, 0));
