@@ -1006,7 +1006,6 @@ static int load(const unsigned char *buf, size_t len, unsigned char *block,
                            "version %u", version, FORMAT_VERSION);
     if (len < 8 + 4 + 8)
         return spytag_fail(err, SPYTAG_EFORMAT, name, 0, "truncated model");
-    memcpy(&sum, buf + len - 8, 8);
     {
         const unsigned char *x = buf + len - 8;
         sum = 0;
@@ -1097,6 +1096,8 @@ static int load(const unsigned char *buf, size_t len, unsigned char *block,
                 at = 0;
         }
         if (at) {
+            /* (the weights and the pairs on threads of their own) */
+            int threaded = nw >= THREADED_WEIGHTS;
             if (sparse) {
                 m->rows = spytag_big_alloc(wc.nrows * sizeof *m->rows, 0);
                 m->row_at =
@@ -1124,7 +1125,7 @@ static int load(const unsigned char *buf, size_t len, unsigned char *block,
             wc.n = nw;
             wc.T = T;
             wc.sparse = sparse;
-            if (nw >= THREADED_WEIGHTS &&
+            if (threaded &&
                 pthread_create(&wth, NULL, copy_weights, &wc) == 0)
                 wth_on = 1;
             else
@@ -1134,7 +1135,7 @@ static int load(const unsigned char *buf, size_t len, unsigned char *block,
             pb.p = r.p + pairs_off + 4;
             pb.npair = u32_at(r.p + pairs_off);
             pb.nuni = nuni;
-            if (nw >= THREADED_WEIGHTS &&
+            if (threaded &&
                 pthread_create(&pth, NULL, build_pairs, &pb) == 0)
                 pth_on = 1;
             else
