@@ -1,11 +1,11 @@
 /*
  * fuzz_model.c - libFuzzer harness: spytag_model_load_buffer on arbitrary
  * bytes, and spytag_model_load on the same bytes in a file, which must
- * agree (status, message, model).  A model that loads is used: its accessors, a classification of a
- * short text, an explanation, and serialisation, which must give back the
- * exact input bytes (the format has one encoding per model; an older
- * version comes back as version 3, which then round-trips).  Built and
- * run by fuzz/run.sh.
+ * agree (status, message, model).  A model that loads is used: its
+ * accessors, a classification of a short text, an explanation, and
+ * serialisation, which must give back the exact input bytes (the format
+ * has one encoding per model; an older version comes back as version 3,
+ * which then round-trips).  Built and run by fuzz/run.sh.
  *
  * Random mutations almost never keep the checksum right, so with
  * FUZZ_MODEL_FIX_CHECKSUM defined (run.sh builds a second binary,
