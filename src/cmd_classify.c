@@ -3,19 +3,18 @@
  * and standard input, in input order, in batches over N threads.
  *
  * Inputs are turned into a stream of items (one per document or JSON
- * line).  Items are gathered into a batch, classified by N threads (the
- * main thread and N - 1 workers, each with its own spytag_classifier on
- * the one shared model), and written in input order, so -j N gives the
- * same bytes as -j 1.  Two batches take turns: while the workers classify
- * one, the main thread writes the other and reads the next, then joins
- * them.  With one thread a batch is a single item, classified and written
- * on the main thread.
+ * line).  Items are gathered into batches, numbered in input order.  Each
+ * of N threads (the main thread and N - 1 workers, each with its own
+ * spytag_classifier on the one shared model) reads a batch, tags it and
+ * writes its answers when its number comes up, so -j N gives the same
+ * bytes as -j 1 (see struct pool).  With one thread a batch is a single
+ * item, tagged and answered before the next is read.
  *
  * A JSON Lines stream on standard input is a filter: standard output is
  * flushed before every read that may wait, and a batch ends where the
  * input has nothing more ready, so every answer is out before the program
- * waits for more lines, whatever -j.  Memory is bounded by the two
- * batches: nothing is kept once it is written.
+ * waits for more lines, whatever -j.  Memory is bounded by the batches,
+ * two a thread: nothing is kept once it is written.
  */
 #include "cli.h"
 #include "jsonline.h"
@@ -25,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -73,8 +73,13 @@ static const struct option longopts[] = {
 };
 
 #define MAX_JOBS 256
-#define BATCH_ITEMS 256
-#define BATCH_BYTES (32u << 20)
+/* The batches of all threads hold BATCH_ITEMS items in all, at least
+ * BATCH_MIN each; a batch also ends after BATCH_BYTES of text (so that
+ * the threads get shares of similar work, and long lines take little
+ * memory), or before a line that would wait. */
+#define BATCH_ITEMS 512
+#define BATCH_MIN 8
+#define BATCH_BYTES (1u << 20)
 
 struct settings {
     const spytag_model *m;
@@ -111,9 +116,10 @@ struct item {
 };
 
 /* Buffers kept for the next item are let go when they grew past this, so
- * that the two batches keep at most 2 x BATCH_ITEMS x 64 KiB (32 MiB) of
- * answers between them, besides the lines in flight (BATCH_BYTES a
- * batch, whose buffer is let go past KEEP_TEXT_BYTES). */
+ * that the batches keep at most BATCH_ITEMS x 64 KiB (32 MiB) of answers
+ * between them (more with over 32 threads), besides the lines in flight
+ * (BATCH_BYTES and a line a batch, whose buffer is let go past
+ * KEEP_TEXT_BYTES). */
 #define KEEP_BYTES (64u << 10)
 #define KEEP_TEXT_BYTES (4u << 20)
 
@@ -914,146 +920,69 @@ static void process_item(const struct settings *set, struct worker_state *ws,
         out_of_memory();
 }
 
-/* ---- the worker pool ------------------------------------------------------ */
+/* ---- batches and threads ------------------------------------------------- */
 
-/* The items of one batch, and how far the workers are with it. */
+/* The items of one batch, and where it is in the order of the input. */
 struct batch {
     struct item *items;
     /* The lines of its JSON items, one after another, each with its NUL:
      * one buffer, kept from batch to batch, so that its pages are
-     * touched once rather than each item's own, and a worker reads the
+     * touched once rather than each item's own, and a thread reads the
      * lines of a batch from consecutive memory. */
     cli_buf text;
     size_t n;
-    size_t next;                      /* its next item to claim */
-    size_t done;                      /* items tagged */
+    unsigned long seq;                /* its number, in input order */
+    int full;                         /* read and tagged, not yet written */
 };
 
-/* The worker threads, which live for the whole command: N - 1 of them for
- * -j N, since the main thread tags items too.  The main thread queues
- * batches (pool_start) and collects each, in input order, once it is
- * tagged (pool_wait); the workers take the items of the queued batches in
- * order, so that they go on to the next batch as soon as the items of one
- * are all taken, without waiting for the main thread in between.  While
- * they tag one batch, the main thread writes the one before and reads
- * the one after, and then, until the oldest is tagged, takes items as
- * they do.  So -j 2 runs two threads, not three, on two cores: the
- * third made the kernel switch between them 400 times in a 55 MB run,
- * and every line crossed from the core that read it to the one that
- * tagged it (now half of them do). */
+/* The threads that tag: for -j N the main thread and N - 1 workers, each
+ * with its own state and two batches.  A thread reads a batch, tags it
+ * and writes its answers itself, so that a document, its vector and its
+ * answer stay in the caches of one core.  (Before, the main thread read
+ * and wrote every batch and the workers took its items, so half the
+ * lines and their answers crossed between the cores' caches: with -j 2
+ * the threads took 3% more CPU time for it; see the README.)
+ *
+ * Reading and writing go by turns, under p->lock: one thread reads at a
+ * time, and the batch it reads takes the next number (read_seq); a batch
+ * is written when its number comes up (write_seq), so the answers come
+ * in input order whatever -j.  A thread whose batch must wait for an
+ * earlier one to be written reads and tags its second batch meanwhile,
+ * and writes the first between two items as soon as its turn comes;
+ * with both batches waiting, it waits.
+ *
+ * From a stream that has nothing more ready, the next read waits until
+ * every batch read is written, so that all answers are out before the
+ * program waits for more lines.  A write error stops all threads; one
+ * that is reading finishes its read first (as a filter notices a closed
+ * output at its next write). */
 struct pool {
     pthread_t th[MAX_JOBS];
-    int nthreads;                     /* workers; 0: all on the main one */
-    struct worker_state *ws;          /* one per worker, then the main
-                                         thread's */
+    int nworkers;                     /* started: N - 1, or fewer */
+    int go;                           /* all started: begin */
+    struct worker_state *ws;          /* one per thread */
+    struct batch *bt;                 /* two per thread */
+    size_t batch_max;                 /* items a batch */
     const struct settings *set;
+    struct reader *rd;                /* the reading thread's */
+    cli_progress *prog;               /* the writing thread's */
+    size_t done, tagged;
+    int failed;
     pthread_mutex_t lock;
-    pthread_cond_t work, done;
-    struct batch *queue[2];           /* queued batches, oldest first */
-    int queued;
-    int quit;
+    pthread_cond_t turn;              /* a read or a write is done */
+    int reading;                      /* a thread is reading */
+    int ended;                        /* the input is all read */
+    unsigned long read_seq;           /* the number of the next batch */
+    atomic_ulong write_seq;           /* the next batch to write: changed
+                                         under lock, also read without */
+    int stop;                         /* a write failed */
+    int write_errno;
 };
 
 struct worker_arg {
     struct pool *p;
     int id;
 };
-
-/* With p->lock held: claims the next few untagged items of the queued
- * batches (oldest first), tags them with ws (the lock released
- * meanwhile) and counts them done, waking pool_wait when a batch is
- * complete.  Returns 0 when no item was left to take.  A few at a time,
- * so that the threads take the lock, whose cache line moves between
- * their cores, once per few items instead of once per item. */
-#define CLAIM 4
-static int take_items(struct pool *p, struct worker_state *ws)
-{
-    struct batch *b = NULL;
-    size_t i, k, end;
-    int q;
-    for (q = 0; q < p->queued && !b; q++)
-        if (p->queue[q]->next < p->queue[q]->n)
-            b = p->queue[q];
-    if (!b)
-        return 0;
-    i = b->next;
-    end = b->n - i < CLAIM ? b->n : i + CLAIM;
-    b->next = end;
-    pthread_mutex_unlock(&p->lock);
-    for (k = i; k < end; k++)
-        process_item(p->set, ws, &b->items[k]);
-    pthread_mutex_lock(&p->lock);
-    b->done += end - i;
-    if (b->done == b->n)
-        pthread_cond_signal(&p->done);
-    return 1;
-}
-
-static void *worker(void *arg)
-{
-    struct worker_arg *wa = arg;
-    struct pool *p = wa->p;
-
-    pthread_mutex_lock(&p->lock);
-    /* pool_stop: at the end nothing is left to take, and after an error
-     * the answers of the batches still queued are not wanted */
-    while (!p->quit)
-        if (!take_items(p, &p->ws[wa->id]))
-            pthread_cond_wait(&p->work, &p->lock);
-    pthread_mutex_unlock(&p->lock);
-    return NULL;
-}
-
-/* Queues b for the workers (at most two batches are queued); with no
- * threads, tags it here. */
-static void pool_start(struct pool *p, struct batch *b)
-{
-    size_t k;
-    b->next = b->done = 0;
-    if (p->nthreads == 0) {
-        for (k = 0; k < b->n; k++)
-            process_item(p->set, &p->ws[0], &b->items[k]);
-        return;
-    }
-    pthread_mutex_lock(&p->lock);
-    assert(p->queued < 2);
-    p->queue[p->queued++] = b;
-    pthread_cond_broadcast(&p->work);
-    pthread_mutex_unlock(&p->lock);
-}
-
-/* Tags items of the queued batches, oldest first, on the main thread
- * until b, the oldest, is tagged, and takes it off the queue. */
-static void pool_wait(struct pool *p, struct batch *b)
-{
-    if (p->nthreads == 0)
-        return;
-    pthread_mutex_lock(&p->lock);
-    while (b->done < b->n)
-        if (!take_items(p, &p->ws[p->nthreads]))
-            /* the rest of b is in the workers' hands */
-            pthread_cond_wait(&p->done, &p->lock);
-    assert(p->queued > 0 && p->queue[0] == b);
-    p->queue[0] = p->queue[1];
-    p->queued--;
-    pthread_mutex_unlock(&p->lock);
-}
-
-/* Stops and joins the threads. */
-static void pool_stop(struct pool *p)
-{
-    int i;
-    if (p->nthreads == 0)
-        return;
-    pthread_mutex_lock(&p->lock);
-    p->quit = 1;
-    pthread_cond_broadcast(&p->work);
-    pthread_mutex_unlock(&p->lock);
-    for (i = 0; i < p->nthreads; i++)
-        pthread_join(p->th[i], NULL);
-}
-
-/* ---- batches ------------------------------------------------------------------ */
 
 /* Whether the next item would wait for standard input to deliver more. */
 static int would_wait(const struct reader *rd)
@@ -1082,10 +1011,9 @@ static void fill_batch(struct reader *rd, struct batch *b, size_t max)
             b->items[k].line = b->text.p + b->items[k].lineoff;
 }
 
-/* Writes b's answers and reports in order, counts the failed items in
- * *failed, and empties b; -1 on a write error (errno set). */
-static int write_batch(struct batch *b, size_t *tagged, size_t *done,
-                       int *failed, cli_progress *prog)
+/* Writes b's answers and reports in order, counts them in p, and empties
+ * b; -1 on a write error (errno set).  Only on b's turn. */
+static int write_batch(struct pool *p, struct batch *b)
 {
     size_t k;
     for (k = 0; k < b->n; k++) {
@@ -1093,21 +1021,112 @@ static int write_batch(struct batch *b, size_t *tagged, size_t *done,
         if (it->report)
             cli_error("%s", it->report);
         if (it->error)
-            (*failed)++;
+            p->failed++;
         else
-            (*tagged)++;
+            p->tagged++;
         if (it->out.n)              /* (nothing for a failed TSV item) */
             fwrite(it->out.p, 1, it->out.n, stdout);
         item_clear(it);
     }
-    *done += b->n;
+    p->done += b->n;
     b->n = 0;
     if (b->text.cap > KEEP_TEXT_BYTES)
         cli_buf_free(&b->text);
     if (ferror(stdout))
         return -1;
-    cli_progress_update(prog, "classify", *done, 0);
+    cli_progress_update(p->prog, "classify", p->done, 0);
     return 0;
+}
+
+/* Writes b, whose turn it is (without p->lock), and passes the turn on
+ * (with it); -1 when the write failed, which stops the threads. */
+static int write_turn(struct pool *p, struct batch *b)
+{
+    int rc = write_batch(p, b), e = errno;
+    pthread_mutex_lock(&p->lock);
+    b->full = 0;
+    if (rc != 0) {
+        p->write_errno = e;
+        p->stop = 1;
+    } else {
+        atomic_store(&p->write_seq, b->seq + 1);
+    }
+    pthread_cond_broadcast(&p->turn);
+    pthread_mutex_unlock(&p->lock);
+    return rc;
+}
+
+/* Thread id's share of the work, until the input is all read and its
+ * batches written, or a write fails. */
+static void run_thread(struct pool *p, int id)
+{
+    struct worker_state *ws = &p->ws[id];
+    struct batch *mine = &p->bt[2 * id], *b, *other;
+    size_t k;
+
+    pthread_mutex_lock(&p->lock);
+    while (!p->stop) {
+        /* a batch of ours whose turn it is: write it */
+        b = mine[0].full && mine[0].seq == p->write_seq ? &mine[0]
+            : mine[1].full && mine[1].seq == p->write_seq ? &mine[1] : NULL;
+        if (b) {
+            pthread_mutex_unlock(&p->lock);
+            if (write_turn(p, b) != 0)
+                return;
+            pthread_mutex_lock(&p->lock);
+            continue;
+        }
+        if (p->ended && !mine[0].full && !mine[1].full)
+            break;
+        /* read when we have room, nobody else reads, and (before a read
+         * that may wait) every batch read is written */
+        b = !mine[0].full ? &mine[0] : !mine[1].full ? &mine[1] : NULL;
+        if (!b || p->ended || p->reading ||
+            (would_wait(p->rd) && p->write_seq != p->read_seq)) {
+            pthread_cond_wait(&p->turn, &p->lock);
+            continue;
+        }
+        p->reading = 1;
+        b->seq = p->read_seq;
+        pthread_mutex_unlock(&p->lock);
+        fill_batch(p->rd, b, p->batch_max);
+        pthread_mutex_lock(&p->lock);
+        p->reading = 0;
+        if (b->n == 0)
+            p->ended = 1;
+        else
+            p->read_seq++;
+        pthread_cond_broadcast(&p->turn);
+        if (b->n == 0)
+            continue;
+        pthread_mutex_unlock(&p->lock);
+
+        /* tag it; between items, write the other batch once its turn
+         * comes */
+        other = b == &mine[0] ? &mine[1] : &mine[0];
+        for (k = 0; k < b->n; k++) {
+            process_item(p->set, ws, &b->items[k]);
+            if (other->full && atomic_load(&p->write_seq) == other->seq &&
+                write_turn(p, other) != 0)
+                return;
+        }
+        pthread_mutex_lock(&p->lock);
+        b->full = 1;
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
+static void *worker(void *arg)
+{
+    struct worker_arg *wa = arg;
+    struct pool *p = wa->p;
+
+    pthread_mutex_lock(&p->lock);
+    while (!p->go)
+        pthread_cond_wait(&p->turn, &p->lock);
+    pthread_mutex_unlock(&p->lock);
+    run_thread(p, wa->id);
+    return NULL;
 }
 
 /* ---- the command ------------------------------------------------------------ */
@@ -1121,9 +1140,9 @@ int cmd_classify(int argc, char **argv)
     struct settings set;
     struct sources src = { 0 };
     struct reader rd;
-    struct batch bt[2], *running = NULL;
+    struct batch *bt = NULL;
     struct pool pool;
-    int pool_ready = 0, cur = 0, j, failed = 0;
+    int pool_ready = 0;
     spytag_model *m = NULL;
     spytag_error err;
     cli_progress prog;
@@ -1131,12 +1150,11 @@ int cmd_classify(int argc, char **argv)
     long jobs = 1;
     int before;
     int ch, jsonl = 0, fmt_given = 0, quiet = 0, force = 0, rc, i;
-    int code = EXIT_FATAL, nws = 0;
-    size_t done = 0, tagged = 0, k, batch_max = 0;
+    int code = EXIT_FATAL, nws = 0, nbt = 0;
+    size_t k, batch_max = 0;
     struct worker_arg wa[MAX_JOBS];
 
     memset(&set, 0, sizeof set);
-    memset(bt, 0, sizeof bt);
     memset(&pool, 0, sizeof pool);
     memset(&rd, 0, sizeof rd);
     set.min_score = -1;
@@ -1237,15 +1255,22 @@ int cmd_classify(int argc, char **argv)
         }
     }
 
-    /* two batches, so that one is written and the next read while the
-     * workers tag the other, and the workers' own state */
-    batch_max = jobs > 1 ? BATCH_ITEMS : 1;
-    for (j = 0; j < 2; j++) {
-        bt[j].items = calloc(batch_max, sizeof *bt[j].items);
-        if (!bt[j].items)
+    /* two batches and a worker state for each thread */
+    batch_max = 1;
+    if (jobs > 1)
+        batch_max = BATCH_ITEMS / 2 / (size_t)jobs < BATCH_MIN
+                        ? BATCH_MIN : BATCH_ITEMS / 2 / (size_t)jobs;
+    bt = calloc(2 * (size_t)jobs, sizeof *bt);
+    pool.ws = calloc((size_t)jobs, sizeof *pool.ws);
+    if (!bt || !pool.ws)
+        goto oom;
+    for (nbt = 0; nbt < 2 * jobs; nbt++) {
+        struct batch *b = &bt[nbt];
+        b->items = calloc(batch_max, sizeof *b->items);
+        if (!b->items)
             goto oom;
         for (k = 0; k < batch_max; k++) {
-            struct item *it = &bt[j].items[k];
+            struct item *it = &b->items[k];
             it->scores = malloc((set.T + 1) * sizeof *it->scores);
             it->tags = malloc(set.T + 1);
             it->ex_n = calloc(set.T + 1, sizeof *it->ex_n);
@@ -1254,13 +1279,12 @@ int cmd_classify(int argc, char **argv)
             it->ex_val = malloc(set.T * (size_t)(set.explain + 1) *
                                 sizeof *it->ex_val);
             if (!it->scores || !it->tags || !it->ex_n || !it->ex_feat ||
-                !it->ex_val)
+                !it->ex_val) {
+                nbt++;               /* (its items are freed) */
                 goto oom;
+            }
         }
     }
-    pool.ws = calloc((size_t)jobs, sizeof *pool.ws);
-    if (!pool.ws)
-        goto oom;
     for (nws = 0; nws < jobs; nws++) {
         struct worker_state *ws = &pool.ws[nws];
         ws->cl = spytag_classifier_new(m);
@@ -1269,20 +1293,6 @@ int cmd_classify(int argc, char **argv)
             spytag_classifier_free(ws->cl);
             free(ws->ord);
             goto oom;
-        }
-    }
-    pool.set = &set;
-    pthread_mutex_init(&pool.lock, NULL);
-    pthread_cond_init(&pool.work, NULL);
-    pthread_cond_init(&pool.done, NULL);
-    pool_ready = 1;
-    if (jobs > 1) {
-        for (i = 0; i < jobs - 1; i++) {
-            wa[i].p = &pool;
-            wa[i].id = i;
-            if (pthread_create(&pool.th[i], NULL, worker, &wa[i]) != 0)
-                break;
-            pool.nthreads = i + 1;   /* 0 threads: pool_start works inline */
         }
     }
 
@@ -1295,45 +1305,41 @@ int cmd_classify(int argc, char **argv)
         (void)setvbuf(stdout, out_buf, _IOFBF, sizeof out_buf);
     rd.src = &src;
     cli_progress_init(&prog, force, quiet);
-    for (;;) {
-        struct batch *b = &bt[cur];
-        if (running && would_wait(&rd)) {
-            /* the input is slow: answer what is in before waiting */
-            pool_wait(&pool, running);
-            if (write_batch(running, &tagged, &done, &failed, &prog) != 0)
-                goto write_error;
-            running = NULL;
-        }
-        fill_batch(&rd, b, batch_max);
-        if (pool.nthreads == 0) {
-            /* one thread: tag and answer before reading on, so that a
-             * stream gets each answer as soon as its line is in */
-            if (b->n == 0)
-                break;
-            pool_start(&pool, b);
-            if (write_batch(b, &tagged, &done, &failed, &prog) != 0)
-                goto write_error;
-            continue;
-        }
-        /* b is queued before running is collected, so that the workers
-         * go straight on to it */
-        if (b->n > 0)
-            pool_start(&pool, b);
-        if (running) {
-            pool_wait(&pool, running);
-            if (write_batch(running, &tagged, &done, &failed, &prog) != 0)
-                goto write_error;
-        }
-        if (b->n == 0)
+    pool.set = &set;
+    pool.rd = &rd;
+    pool.prog = &prog;
+    pool.bt = bt;
+    pool.batch_max = batch_max;
+    pthread_mutex_init(&pool.lock, NULL);
+    pthread_cond_init(&pool.turn, NULL);
+    pool_ready = 1;
+    /* the workers wait until all are started (a thread that cannot be
+     * started leaves fewer) */
+    for (i = 0; i < jobs - 1; i++) {
+        wa[i].p = &pool;
+        wa[i].id = i;
+        if (pthread_create(&pool.th[i], NULL, worker, &wa[i]) != 0)
             break;
-        running = b;
-        cur ^= 1;
+        pool.nworkers = i + 1;
+    }
+    pthread_mutex_lock(&pool.lock);
+    pool.go = 1;
+    pthread_cond_broadcast(&pool.turn);
+    pthread_mutex_unlock(&pool.lock);
+    run_thread(&pool, pool.nworkers);
+    for (i = 0; i < pool.nworkers; i++)
+        pthread_join(pool.th[i], NULL);
+    pool.nworkers = 0;
+    if (pool.stop) {
+        errno = pool.write_errno;
+        goto write_error;
     }
     cli_progress_done(&prog);
-    code = failed ? EXIT_SOME_FAILED : EXIT_OK;
-    if (failed)
-        cli_error("%d input%s failed; %zu document%s tagged", failed,
-                  failed == 1 ? "" : "s", tagged, tagged == 1 ? "" : "s");
+    code = pool.failed ? EXIT_SOME_FAILED : EXIT_OK;
+    if (pool.failed)
+        cli_error("%d input%s failed; %zu document%s tagged", pool.failed,
+                  pool.failed == 1 ? "" : "s", pool.tagged,
+                  pool.tagged == 1 ? "" : "s");
     code = cli_finish_stdout(code);
     goto cleanup;
 write_error:
@@ -1344,15 +1350,15 @@ oom:
     cli_error("out of memory");
     code = EXIT_FATAL;
 cleanup:
-    pool_stop(&pool);
-    for (j = 0; j < 2; j++) {
-        if (!bt[j].items)
+    for (i = 0; i < nbt; i++) {
+        if (!bt[i].items)
             continue;
         for (k = 0; k < batch_max; k++)
-            item_free(&bt[j].items[k]);
-        free(bt[j].items);
-        cli_buf_free(&bt[j].text);
+            item_free(&bt[i].items[k]);
+        free(bt[i].items);
+        cli_buf_free(&bt[i].text);
     }
+    free(bt);
     if (pool.ws) {
         for (i = 0; i < nws; i++) {
             spytag_classifier_free(pool.ws[i].cl);
@@ -1363,8 +1369,7 @@ cleanup:
     }
     if (pool_ready) {
         pthread_mutex_destroy(&pool.lock);
-        pthread_cond_destroy(&pool.work);
-        pthread_cond_destroy(&pool.done);
+        pthread_cond_destroy(&pool.turn);
     }
     for (k = 0; k < src.n; k++) {
         free(src.v[k].path);

@@ -360,7 +360,7 @@ wait_lines() {          # wait_lines N: up to 60 s for N lines on stdout
     done
     return 1
 }
-for j in 1 2; do
+for j in 1 2 3; do
     fifo=$TMP/in.fifo
     rm -f "$fifo"
     mkfifo "$fifo"
@@ -632,6 +632,17 @@ check "-j 2 gives the same bytes as -j 1 on 50 files" \
 run "$SPYTAG" classify -m "$M" --format json -j 8 "$TMP/many"
 check "-j 8 --format json gives the same bytes as -j 1" \
     all 'status_is 0' 'out_lines 50' 'cmp -s "$OUT" "$TMP/j1.json"'
+# failed inputs among the tagged ones: their answers and messages keep
+# their places whatever -j
+mixed=("$TMP/many" "$TMP/no-such-file" "$DATA/bad.jsonl" "$TMP/many/doc-07.txt")
+"$SPYTAG" classify -m "$M" --format json "${mixed[@]}" >"$TMP/mixed1.out" \
+    2>"$TMP/mixed1.err"
+for j in 2 3; do
+    run "$SPYTAG" classify -m "$M" --format json -j "$j" "${mixed[@]}"
+    check "-j $j with a missing file and a bad line: the stdout and stderr of -j 1, exit 1" \
+        all 'status_is 1' 'out_lines 55' 'cmp -s "$OUT" "$TMP/mixed1.out"' \
+        'cmp -s "$ERR" "$TMP/mixed1.err"'
+done
 
 # write errors
 if [ -w /dev/full ]; then
@@ -639,6 +650,11 @@ if [ -w /dev/full ]; then
     rc=$?
     check "classify > /dev/full: non-zero exit and a message" \
         all '[ "$rc" -ne 0 ]' 'err_has "error writing"'
+    "$SPYTAG" classify -m "$M" -j 2 "$TMP/many" >/dev/full 2>"$ERR"
+    rc=$?
+    check "classify -j 2 > /dev/full: exit 3 and one message" \
+        all '[ "$rc" -eq 3 ]' 'err_has "error writing"' \
+        '[ "$(grep -c "error writing" "$ERR")" -eq 1 ]'
     "$SPYTAG" --help >/dev/full 2>"$ERR"
     rc=$?
     check "--help > /dev/full: non-zero exit and a message" \
