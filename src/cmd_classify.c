@@ -1322,17 +1322,30 @@ int cmd_classify(int argc, char **argv)
             break;
         pool.nworkers = i + 1;
     }
-    pthread_mutex_lock(&pool.lock);
-    pool.go = 1;
-    pthread_cond_broadcast(&pool.turn);
-    pthread_mutex_unlock(&pool.lock);
-    run_thread(&pool, pool.nworkers);
-    for (i = 0; i < pool.nworkers; i++)
-        pthread_join(pool.th[i], NULL);
-    pool.nworkers = 0;
-    if (pool.stop) {
-        errno = pool.write_errno;
-        goto write_error;
+    if (pool.nworkers == 0) {
+        /* one thread: no turns to take */
+        struct batch *b = &bt[0];
+        for (;;) {
+            fill_batch(&rd, b, batch_max);
+            if (b->n == 0)
+                break;
+            for (k = 0; k < b->n; k++)
+                process_item(&set, &pool.ws[0], &b->items[k]);
+            if (write_batch(&pool, b) != 0)
+                goto write_error;
+        }
+    } else {
+        pthread_mutex_lock(&pool.lock);
+        pool.go = 1;
+        pthread_cond_broadcast(&pool.turn);
+        pthread_mutex_unlock(&pool.lock);
+        run_thread(&pool, pool.nworkers);
+        for (i = 0; i < pool.nworkers; i++)
+            pthread_join(pool.th[i], NULL);
+        if (pool.stop) {
+            errno = pool.write_errno;
+            goto write_error;
+        }
     }
     cli_progress_done(&prog);
     code = pool.failed ? EXIT_SOME_FAILED : EXIT_OK;
