@@ -62,9 +62,9 @@ echo "running $bin $model $corpus $threads $rounds"
 tsan_run "$bin" "$model" "$corpus" "$threads" "$rounds"
 verdict $? "no data race, results agree" "thread_stress failed"
 
-# The program's worker pool: `classify -j N` on enough JSON Lines for
-# several batches (the workers classify one while the main thread writes
-# the last and reads the next) must give the bytes of -j 1.
+# The program's threads: `classify -j N` on enough JSON Lines for
+# several batches (each thread reads, tags and writes batches of its own,
+# in turns) must give the bytes of -j 1.
 prog=$out/spytag_tsan
 echo "building $prog"
 prog_srcs=()

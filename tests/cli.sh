@@ -360,6 +360,8 @@ wait_lines() {          # wait_lines N: up to 60 s for N lines on stdout
     done
     return 1
 }
+# (a line, then a blank line; the next line in two parts, the first
+# ending mid-line: no answer may wait for what has not come)
 for j in 1 2 3; do
     fifo=$TMP/in.fifo
     rm -f "$fifo"
@@ -367,18 +369,21 @@ for j in 1 2 3; do
     "$SPYTAG" classify -m "$M" -j "$j" --jsonl <"$fifo" >"$OUT" 2>"$ERR" &
     pid=$!
     exec 3>"$fifo"
-    echo '{"id": "s1", "text": "telescope and comet"}' >&3
+    printf '%s\n\n' '{"id": "s1", "text": "telescope and comet"}' >&3
     wait_lines 1
     first=$?
-    echo '{"id": "s2", "text": "oven and dough"}' >&3
+    printf '%s\n%s' '{"id": "s2", "text": "oven and dough"}' '{"id": "s3", "te' >&3
     wait_lines 2
     second=$?
+    printf '%s\n' 'xt": "sails and wind"}' >&3
+    wait_lines 3
+    third=$?
     exec 3>&-
     wait "$pid"
     rc=$?
     check "--jsonl -j $j: each answer is written before the next line comes" \
         all 'status_is 0' '[ "$first" -eq 0 ]' '[ "$second" -eq 0 ]' \
-        'out_lines 2' 'out_has "\"id\": \"s2\""'
+        '[ "$third" -eq 0 ]' 'out_lines 3' 'out_has "\"id\": \"s3\""'
 done
 run "$SPYTAG" classify -m "$M" "$DATA/bad.jsonl"
 check "a bad JSON line: FILE:LINE on stderr, exit 1, the others tagged" \
