@@ -1165,8 +1165,8 @@ static void run_thread(struct pool *p, int id)
         }
         if (p->ended && !mine[0].full && !mine[1].full)
             break;
-        /* read when we have room, nobody else reads, and (before a read
-         * that may wait) every batch read is written */
+        /* read when we have room and nobody else reads; with nothing
+         * ready, only once every batch read is written (fill_batch) */
         b = !mine[0].full ? &mine[0] : !mine[1].full ? &mine[1] : NULL;
         if (!b || p->ended || p->reading) {
             pthread_cond_wait(&p->turn, &p->lock);
