@@ -19,7 +19,6 @@
 #include "cli.h"
 #include "jsonline.h"
 
-#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -429,7 +428,7 @@ static long read_line(struct lines *in, char **buf, size_t *cap, size_t at,
         toolong = in->carry_toolong;
         any = 1;
         in->carrying = 0;
-        if (in->carry_cap > (4u << 20)) {
+        if (in->carry_cap > KEEP_TEXT_BYTES) {
             free(in->carry);
             in->carry = NULL;
             in->carry_cap = 0;
@@ -442,21 +441,19 @@ static long read_line(struct lines *in, char **buf, size_t *cap, size_t at,
             ssize_t got;
             if (in->eof)
                 break;
-            if (lines_would_wait(in, 0)) {
-                if (!may_wait && lines_would_wait(in, GRACE_MS)) {
-                    if (any && !toolong &&
-                        room_for(&in->carry, &in->carry_cap, n + 1) != 0)
+            if (!may_wait && lines_would_wait(in, GRACE_MS)) {
+                if (any && !toolong) {
+                    if (room_for(&in->carry, &in->carry_cap, n + 1) != 0)
                         return -3;
-                    if (any && !toolong)
-                        memcpy(in->carry, *buf + at, n);
-                    in->carrying = any;
-                    in->carry_n = toolong ? 0 : n;
-                    in->carry_toolong = toolong;
-                    return -5;
+                    memcpy(in->carry, *buf + at, n);
                 }
-                if (may_wait)
-                    fflush(stdout);    /* answer all before waiting */
+                in->carrying = any;
+                in->carry_n = toolong ? 0 : n;
+                in->carry_toolong = toolong;
+                return -5;
             }
+            if (may_wait && lines_would_wait(in, 0))
+                fflush(stdout);        /* answer all before waiting */
             got = read(in->fd, in->chunk, sizeof in->chunk);
             if (got < 0 && errno == EINTR)
                 continue;
